@@ -1,0 +1,329 @@
+"""The main window: the connection tree on the left, what is selected on the right."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from PySide6.QtCore import QItemSelection, QModelIndex, Qt, qVersion
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import __version__, catalog
+from app.connections import Connection, ConnectionProfile, connect, run_blocking
+from app.errors import DynascopeError
+from app.sandbox import SANDBOX_REGION, Sandbox
+from ui.catalog_tree import CatalogModel
+from ui.resources import icon
+from ui.table_info import TableInfoPanel
+from ui.tasks import Tasks, user_message
+
+
+class MessagePage(QWidget):
+    """A centred page with a title, a text, an optional progress bar and buttons."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.setObjectName(name)
+        outer = QVBoxLayout(self)
+        outer.addStretch(1)
+        box = QWidget()
+        box.setMaximumWidth(560)
+        layout = QVBoxLayout(box)
+        self.title = QLabel()
+        self.title.setObjectName("pageTitle")
+        self.title.setWordWrap(True)
+        self.text = QLabel()
+        self.text.setObjectName("pageText")
+        self.text.setWordWrap(True)
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.progress = QProgressBar()
+        self.progress.hide()
+        self.buttons = QHBoxLayout()
+        layout.addWidget(self.title)
+        layout.addWidget(self.text)
+        layout.addWidget(self.progress)
+        layout.addLayout(self.buttons)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(box, 4)
+        row.addStretch(1)
+        outer.addLayout(row)
+        outer.addStretch(2)
+
+    def add_button(self, text: str, name: str, primary: bool = False) -> QPushButton:
+        button = QPushButton(text)
+        button.setObjectName(name)
+        if primary:
+            button.setDefault(True)
+            button.setProperty("primary", True)
+        self.buttons.addWidget(button)
+        return button
+
+    def set_text(self, title: str, text: str) -> None:
+        self.title.setText(title)
+        self.text.setText(text)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, sandbox_region: str = SANDBOX_REGION) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("Dynascope")
+        self.setWindowIcon(icon("dynascope"))
+        self.resize(1240, 780)
+        self.sandbox_region = sandbox_region
+        self.sandboxes: list[Sandbox] = []
+        self.tasks = Tasks(self._report_failure)
+
+        self.model = CatalogModel(self)
+        self.model.loadFailed.connect(lambda _w, m, h: self.show_status(f"{m} {h}", error=True))
+        self.tree = QTreeView()
+        self.tree.setObjectName("catalogTree")
+        self.tree.setModel(self.model)
+        self.tree.setHeaderHidden(True)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setMinimumWidth(240)
+        self.tree.selectionModel().selectionChanged.connect(self._selection_changed)
+
+        self.details = TableInfoPanel()
+        self.welcome = MessagePage("welcomePage")
+        self.welcome.set_text(
+            "Welcome to Dynascope",
+            "You have no saved connection yet. Start with the local sandbox: a DynamoDB "
+            "endpoint on this machine with five demo tables, so you can look around "
+            "without touching a real account.\n\nTo open DynamoDB Local, LocalStack or "
+            "another endpoint instead, use File ▸ Connect to endpoint.")
+        self.sandbox_button = self.welcome.add_button(
+            "Open the local sandbox", "openSandboxButton", primary=True)
+        self.sandbox_button.clicked.connect(self.open_sandbox)
+        self.message = MessagePage("messagePage")
+        self.retry_button = self.message.add_button("Retry", "retryButton")
+        self.retry_button.clicked.connect(self.refresh)
+        self.retry_button.hide()
+
+        self.pages = QStackedWidget()
+        for page in (self.welcome, self.message, self.details):
+            self.pages.addWidget(page)
+
+        splitter = QSplitter()
+        splitter.addWidget(self.tree)
+        splitter.addWidget(self.pages)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([300, 940])
+        self.setCentralWidget(splitter)
+
+        self.status_label = QLabel()
+        self.status_label.setObjectName("statusText")
+        self.status_progress = QProgressBar()
+        self.status_progress.setMaximumWidth(220)
+        self.status_progress.hide()
+        self.statusBar().addWidget(self.status_label, 1)
+        self.statusBar().addPermanentWidget(self.status_progress)
+        self._build_menus()
+        self.pages.setCurrentWidget(self.welcome)
+
+    # --- menus -------------------------------------------------------------------------
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self.sandbox_action = self._action(file_menu, "Open local &sandbox", self.open_sandbox,
+                                           "Ctrl+Shift+S")
+        self._action(file_menu, "Connect to &endpoint…", self.ask_endpoint, "Ctrl+Shift+E")
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        view_menu = self.menuBar().addMenu("&View")
+        self._action(view_menu, "&Refresh", self.refresh, QKeySequence.StandardKey.Refresh)
+        help_menu = self.menuBar().addMenu("&Help")
+        self._action(help_menu, "&About Dynascope", self.about)
+
+    def _action(self, menu: Any, text: str, slot: Any, shortcut: Any = None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    # --- connections -------------------------------------------------------------------
+
+    def add_connection(self, profile: ConnectionProfile,
+                       connection: Connection | None = None) -> QModelIndex:
+        """Show a connection in the tree and list its tables."""
+        index = self.model.add_connection(connection or connect(profile))
+        self.tree.expand(index)  # the view asks the model to fetch the tables
+        self.tree.setCurrentIndex(index)
+        return index
+
+    def open_sandbox(self) -> None:
+        if self.tasks.running("sandbox"):
+            return
+        for row, existing in enumerate(self.model.connections()):
+            if existing.profile.kind == "sandbox" and any(
+                    existing.profile.endpoint_url == s.endpoint_url for s in self.sandboxes):
+                self.tree.setCurrentIndex(self.model.index(row, 0))
+                return
+        self.tasks.start(self._start_sandbox(), key="sandbox")
+
+    async def _start_sandbox(self) -> None:
+        box = Sandbox(region=self.sandbox_region)
+        loop = asyncio.get_running_loop()
+        self.sandbox_button.setEnabled(False)
+        self.sandbox_action.setEnabled(False)
+        self.welcome.progress.show()
+        self.show_status("Starting the local sandbox…")
+
+        def progress(step: str, done: int, total: int) -> None:
+            loop.call_soon_threadsafe(self._sandbox_progress, step, done, total)
+
+        try:
+            await run_blocking(box.start, progress)
+        finally:
+            self.sandbox_button.setEnabled(True)
+            self.sandbox_action.setEnabled(True)
+            self.welcome.progress.hide()
+            self.status_progress.hide()
+        self.sandboxes.append(box)
+        self.show_status(f"Sandbox ready at {box.endpoint_url} (region {box.region}) "
+                         f"in {box.seconds_to_ready:.1f} s")
+        self.add_connection(box.profile)
+
+    def _sandbox_progress(self, step: str, done: int, total: int) -> None:
+        for bar in (self.welcome.progress, self.status_progress):
+            bar.setRange(0, max(total, 1))
+            bar.setValue(done)
+            bar.setFormat(f"{step} %p%")
+            bar.show()
+
+    def ask_endpoint(self) -> None:
+        url, ok = QInputDialog.getText(
+            self, "Connect to endpoint",
+            "Endpoint URL (DynamoDB Local, LocalStack, moto…):", QLineEdit.EchoMode.Normal,
+            "http://localhost:8000")
+        if not ok or not url.strip():
+            return
+        url = url.strip()
+        if not url.startswith(("http://", "https://")):
+            self.show_error("That is not an endpoint URL.",
+                            "Write it with its scheme, for example http://localhost:8000.")
+            return
+        region, ok = QInputDialog.getText(self, "Connect to endpoint", "Region:",
+                                          QLineEdit.EchoMode.Normal, "us-east-1")
+        if ok and region.strip():
+            self.add_connection(ConnectionProfile(name=url, kind="endpoint",
+                                                  region=region.strip(), endpoint_url=url))
+
+    # --- selection and details ---------------------------------------------------------
+
+    def _selection_changed(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
+        indexes = selected.indexes()
+        if indexes:
+            self.show_node(indexes[0])
+
+    def show_node(self, index: QModelIndex) -> None:
+        node = self.model.node(index)
+        if node.kind == "index":
+            self.show_node(index.parent())
+            self.details.select_index(node.name)
+            return
+        if node.kind == "connection":
+            self.tasks.cancel("details")
+            p = node.conn().profile
+            self.retry_button.hide()
+            self.message.set_text(p.name, f"Endpoint: {p.endpoint_url or 'AWS'}\n"
+                                          f"Region: {p.region}\n\nSelect a table to see "
+                                          "its keys, indexes and settings.")
+            self.pages.setCurrentWidget(self.message)
+            return
+        if node.kind != "table":
+            return
+        if node.info is not None:
+            self.tasks.cancel("details")
+            self.details.show_info(node.info, node.conn().profile.region)
+            self.pages.setCurrentWidget(self.details)
+            return
+        self.retry_button.hide()
+        self.message.set_text(node.name, "Reading the table's description…")
+        self.pages.setCurrentWidget(self.message)
+        self.tasks.start(self._describe(index), key="details")
+
+    async def _describe(self, index: QModelIndex) -> None:
+        persistent = self.model.index_of(self.model.node(index))
+        node = self.model.node(persistent)
+        try:
+            info = await catalog.describe_table(node.conn(), node.name)
+        except DynascopeError as exc:
+            message, hint = user_message(exc)
+            self.message.set_text(f"Could not describe {node.name}", f"{message}\n\n{hint}")
+            self.retry_button.show()
+            return
+        self.model.set_table_info(self.model.index_of(node), info)
+        self.details.show_info(info, node.conn().profile.region)
+        self.pages.setCurrentWidget(self.details)
+
+    def refresh(self) -> None:
+        index = self.tree.currentIndex()
+        if not index.isValid():
+            return
+        node = self.model.node(index)
+        if node.kind in ("index", "message"):
+            index = index.parent()
+            node = self.model.node(index)
+        self.model.refresh(index)
+        self.tree.expand(index)
+        if node.kind == "table":
+            self.show_node(index)
+
+    # --- messages ----------------------------------------------------------------------
+
+    def show_status(self, text: str, error: bool = False) -> None:
+        self.status_label.setText(text)
+        self.status_label.setProperty("error", error)
+        self.status_label.style().unpolish(self.status_label)
+        self.status_label.style().polish(self.status_label)
+
+    def show_error(self, message: str, hint: str = "") -> None:
+        self.show_status(f"{message} {hint}".strip(), error=True)
+        box = QMessageBox(QMessageBox.Icon.Warning, "Dynascope", message,
+                          QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("errorBox")
+        box.setInformativeText(hint)
+        box.open()
+
+    def _report_failure(self, exc: BaseException) -> None:
+        message, hint = user_message(exc)
+        self.show_error(message, hint)
+
+    def about(self) -> None:
+        QMessageBox.about(
+            self, "About Dynascope",
+            f"<b>Dynascope {__version__}</b><br>A desktop DynamoDB table explorer.<br>"
+            f"Qt {qVersion()}")
+
+    # --- closing -----------------------------------------------------------------------
+
+    def shutdown(self) -> None:
+        """Cancel what is running and stop the sandboxes this window started."""
+        self.tasks.cancel_all()
+        self.model.shutdown()
+        for box in self.sandboxes:
+            box.stop()
+        self.sandboxes.clear()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.shutdown()
+        super().closeEvent(event)
