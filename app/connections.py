@@ -90,6 +90,10 @@ def sandbox_profile(endpoint_url: str, region: str) -> ConnectionProfile:
 # The sandbox's fixed, fake credentials: they only ever go to 127.0.0.1.
 SANDBOX_ACCESS_KEY = "sandbox"
 SANDBOX_SECRET_KEY = "sandbox"
+# What an endpoint connection without a profile signs with (DynamoDB Local keeps data
+# apart per access key and region, so this one is stable).
+LOCAL_ACCESS_KEY = "dynascopelocal"
+LOCAL_SECRET_KEY = "dynascopelocal"
 
 
 def connect(profile: ConnectionProfile) -> Connection:
@@ -102,7 +106,14 @@ def connect(profile: ConnectionProfile) -> Connection:
             aws_secret_access_key=SANDBOX_SECRET_KEY,
             region_name=profile.region,
         )
-    elif profile.kind == "profile":
+    elif profile.kind == "endpoint" and not profile.profile_name:
+        # Local emulators accept any key; a fixed fake one keeps the AWS chain out of it.
+        session = boto3.session.Session(
+            aws_access_key_id=LOCAL_ACCESS_KEY,
+            aws_secret_access_key=LOCAL_SECRET_KEY,
+            region_name=profile.region,
+        )
+    elif profile.kind in ("profile", "endpoint"):
         session = boto3.session.Session(
             profile_name=profile.profile_name, region_name=profile.region
         )

@@ -159,7 +159,11 @@ def _load_items(tables: list[DemoTable], region: str, report: Progress, total: i
                 report("Loading demo items", done, total)
 
 
-def serve(port: int = 0, seed: int = DEFAULT_SEED, out: Callable[[str], None] = print) -> int:
+def _say(line: str) -> None:
+    print(line, flush=True)  # a pipe reading the URL must get it now, not at exit
+
+
+def serve(port: int = 0, seed: int = DEFAULT_SEED, out: Callable[[str], None] = _say) -> int:
     """`dynascope sandbox`: run headless until Ctrl-C. Returns the exit status."""
     sandbox = Sandbox(port=port, seed=seed)
     try:

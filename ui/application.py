@@ -43,10 +43,17 @@ def show_unexpected(exc_type: type[BaseException], exc: BaseException,
     if QApplication.instance() is None:
         return
     box = QMessageBox(QMessageBox.Icon.Critical, "Dynascope",
-                      f"Something went wrong inside Dynascope: {exc_type.__name__}: {exc}")
+                      f"Something went wrong inside Dynascope: {exc_type.__name__}: {exc}",
+                      QMessageBox.StandardButton.Ok, QApplication.activeWindow())
     box.setInformativeText(f"Nothing was changed. Details are in {log_file()}.")
     box.setObjectName("unexpectedErrorBox")
+    # Keep the box alive until it is closed: without a parent window nothing else holds it.
+    _open_boxes.append(box)
+    box.finished.connect(lambda _result: _open_boxes.remove(box))
     box.open()
+
+
+_open_boxes: list[QMessageBox] = []
 
 
 def _loop_exception(loop: asyncio.AbstractEventLoop, context: dict) -> None:

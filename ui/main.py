@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
         from app.sandbox import serve
 
         seed = DEFAULT_SEED if args.seed is None else args.seed
-        return serve(port=args.port, seed=seed, out=lambda line: print(line, flush=True))
+        return serve(port=args.port, seed=seed)
 
     from ui.application import run
 

@@ -38,7 +38,7 @@ def test_tree_lists_the_sandbox_tables(window, qtbot, sandbox, qtmodeltester):
     conn = _open_sandbox(window, qtbot, sandbox)
     assert _children(window.model, conn) == DEMO_TABLES
     assert conn.data() == "Local sandbox"
-    assert sandbox.endpoint_url in conn.data(Qt.ItemDataRole.ToolTipRole)  # the tooltip names the endpoint
+    assert sandbox.endpoint_url in conn.data(Qt.ItemDataRole.ToolTipRole)
     qtmodeltester.check(window.model)
 
 
