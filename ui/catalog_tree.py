@@ -50,10 +50,10 @@ class CatalogModel(QAbstractItemModel):
     ListTables page is inserted as it arrives); a table describes itself when expanded
     and shows its GSIs and LSIs."""
 
-    #: a table's description arrived (connection name, TableInfo)
+    #: a table's description arrived: (table Node, TableInfo)
     tableDescribed = Signal(object, object)
-    #: a load failed: (what failed, message, hint)
-    loadFailed = Signal(str, str, str)
+    #: a load failed: (Node whose children could not be loaded, message, hint)
+    loadFailed = Signal(object, str, str)
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -163,7 +163,8 @@ class CatalogModel(QAbstractItemModel):
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
         flags = Qt.ItemFlag.ItemIsEnabled
-        if self.node(index).kind != "message":
+        node = self.node(index)
+        if node.kind != "message" or node.error:  # an error can be selected to read it all
             flags |= Qt.ItemFlag.ItemIsSelectable
         return flags
 
@@ -197,6 +198,14 @@ class CatalogModel(QAbstractItemModel):
 
     # --- loading -----------------------------------------------------------------------
 
+    def describe(self, index: Index) -> None:
+        """Describe a table again (its details are wanted) unless that is under way."""
+        node = self.node(index)
+        if node.kind == "table" and not node.loading:
+            node.loading = True
+            self._changed(node)
+            self._tasks.start(self._load_indexes(node), key=("describe", id(node)))
+
     async def _load_tables(self, node: Node) -> None:
         start: str | None = None
         try:
@@ -211,7 +220,6 @@ class CatalogModel(QAbstractItemModel):
                 self._append(node, [Node("message", "No tables in this region", node)])
         except DynascopeError as exc:
             self._failed(node, exc)
-            raise
         finally:
             node.loading = False
             self._changed(node)
@@ -220,24 +228,36 @@ class CatalogModel(QAbstractItemModel):
         try:
             info = await catalog.describe_table(node.conn(), node.name)
         except DynascopeError as exc:
-            self._failed(node, exc)
-            raise
-        finally:
             node.loading = False
+            if not node.loaded:
+                self._failed(node, exc)
+            else:  # the indexes are shown already; only the new description failed
+                message, hint = user_message(exc)
+                node.error = f"{message} {hint}".strip()
+                self._changed(node)
+                self.loadFailed.emit(node, message, hint)
+            return
+        node.loading = False
+        node.error = ""
         self.set_table_info(self.index_of(node), info)
 
     def set_table_info(self, index: Index, info: TableInfo) -> None:
         """Keep a table's description and show its indexes under it."""
         node = self.node(index)
         node.info = info
-        if not node.loaded:
+        failed_before = node.children and all(c.error for c in node.children)
+        if failed_before:
+            self.beginRemoveRows(self.index_of(node), 0, len(node.children) - 1)
+            node.children.clear()
+            self.endRemoveRows()
+        if not node.loaded or failed_before:
             node.loaded = True
             children = [Node("index", i.name, node, index_info=i) for i in info.indexes]
             if not children:
                 children = [Node("message", "No secondary indexes", node)]
             self._append(node, children)
         self._changed(node)
-        self.tableDescribed.emit(node.conn().profile.name, info)
+        self.tableDescribed.emit(node, info)
 
     def _append(self, node: Node, children: list[Node]) -> None:
         if not children:
@@ -251,12 +271,15 @@ class CatalogModel(QAbstractItemModel):
         message, hint = user_message(exc)
         node.error = f"{message} {hint}".strip()
         node.loaded = True  # stop Qt from asking again; refresh() retries
-        self._append(node, [Node("message", "Could not load — press F5 to retry", node,
+        self._append(node, [Node("message", f"{message} — F5 retries", node,
                                  error=node.error)])
+        self._changed(node)
+        self.loadFailed.emit(node, message, hint)
 
     def _task_failed(self, exc: BaseException) -> None:
+        """Only a bug gets here: loads report their own failures in the tree."""
         message, hint = user_message(exc)
-        self.loadFailed.emit("tree", message, hint)
+        self.loadFailed.emit(None, message, hint)
 
     def _changed(self, node: Node) -> None:
         index = self.index_of(node)

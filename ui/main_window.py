@@ -23,11 +23,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import __version__, catalog
+from app import __version__
+from app.catalog import TableInfo
 from app.connections import Connection, ConnectionProfile, connect, run_blocking
-from app.errors import DynascopeError
 from app.sandbox import SANDBOX_REGION, Sandbox
-from ui.catalog_tree import CatalogModel
+from ui.catalog_tree import CatalogModel, Node
 from ui.resources import icon
 from ui.table_info import TableInfoPanel
 from ui.tasks import Tasks, user_message
@@ -91,7 +91,8 @@ class MainWindow(QMainWindow):
         self.tasks = Tasks(self._report_failure)
 
         self.model = CatalogModel(self)
-        self.model.loadFailed.connect(lambda _w, m, h: self.show_status(f"{m} {h}", error=True))
+        self.model.loadFailed.connect(self._load_failed)
+        self.model.tableDescribed.connect(self._table_described)
         self.tree = QTreeView()
         self.tree.setObjectName("catalogTree")
         self.tree.setModel(self.model)
@@ -241,7 +242,6 @@ class MainWindow(QMainWindow):
             self.details.select_index(node.name)
             return
         if node.kind == "connection":
-            self.tasks.cancel("details")
             p = node.conn().profile
             self.retry_button.hide()
             self.message.set_text(p.name, f"Endpoint: {p.endpoint_url or 'AWS'}\n"
@@ -249,33 +249,46 @@ class MainWindow(QMainWindow):
                                           "its keys, indexes and settings.")
             self.pages.setCurrentWidget(self.message)
             return
+        if node.kind == "message" and node.error and node.parent is not None:
+            self.message.set_text(f"Could not load {node.parent.name}",
+                                  f"{node.error}\n\nPress F5 or Retry to try again.")
+            self.retry_button.show()
+            self.pages.setCurrentWidget(self.message)
+            return
         if node.kind != "table":
             return
         if node.info is not None:
-            self.tasks.cancel("details")
             self.details.show_info(node.info, node.conn().profile.region)
             self.pages.setCurrentWidget(self.details)
             return
         self.retry_button.hide()
         self.message.set_text(node.name, "Reading the table's description…")
         self.pages.setCurrentWidget(self.message)
-        self.tasks.start(self._describe(index), key="details")
+        if not node.loaded:
+            self.tree.expand(index)  # the model describes it and lists its indexes
+        self.model.describe(index)
 
-    async def _describe(self, index: QModelIndex) -> None:
-        persistent = self.model.index_of(self.model.node(index))
-        node = self.model.node(persistent)
-        try:
-            info = await catalog.describe_table(node.conn(), node.name)
-        except DynascopeError as exc:
-            message, hint = user_message(exc)
+    def _current_node(self) -> Node | None:
+        index = self.tree.currentIndex()
+        return self.model.node(index) if index.isValid() else None
+
+    def _table_described(self, node: Node, info: TableInfo) -> None:
+        if self._current_node() is node:
+            self.details.show_info(info, node.conn().profile.region)
+            self.pages.setCurrentWidget(self.details)
+
+    def _load_failed(self, node: Node | None, message: str, hint: str) -> None:
+        self.show_status(f"{message} {hint}".strip(), error=True)
+        if node is None:  # a bug, not a failed request: say so where it cannot be missed
+            self.show_error(message, hint)
+            return
+        if node.kind == "table" and self._current_node() is node:
             self.message.set_text(f"Could not describe {node.name}", f"{message}\n\n{hint}")
             self.retry_button.show()
-            return
-        self.model.set_table_info(self.model.index_of(node), info)
-        self.details.show_info(info, node.conn().profile.region)
-        self.pages.setCurrentWidget(self.details)
+            self.pages.setCurrentWidget(self.message)
 
     def refresh(self) -> None:
+        """F5: load the selected connection's tables or the selected table again."""
         index = self.tree.currentIndex()
         if not index.isValid():
             return
@@ -285,7 +298,9 @@ class MainWindow(QMainWindow):
             node = self.model.node(index)
         self.model.refresh(index)
         self.tree.expand(index)
-        if node.kind == "table":
+        if self.tree.currentIndex() != index:
+            self.tree.setCurrentIndex(index)
+        else:
             self.show_node(index)
 
     # --- messages ----------------------------------------------------------------------

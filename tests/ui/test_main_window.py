@@ -141,6 +141,17 @@ def test_an_endpoint_that_is_down_gives_a_message_and_the_app_goes_on(window, qt
     assert "F5" in message.data()
     assert "nothing answers at " + url in message.data(Qt.ItemDataRole.ToolTipRole)
     assert "nothing answers" in window.status_label.text()
+    # The error can be selected to read it whole; F5 tries again and fails the same way.
+    window.tree.setCurrentIndex(message)
+    assert window.pages.currentWidget() is window.message
+    assert window.message.title.text() == "Could not load Nothing here"
+    assert "nothing answers at " + url in window.message.text.text()
+    assert window.retry_button.isVisibleTo(window)
+    window.refresh()
+    assert window.tree.currentIndex() == dead
+    qtbot.waitUntil(lambda: window.model.rowCount(dead) == 1
+                    and not window.model.node(dead).loading, timeout=WAIT_MS)
+    assert "F5" in window.model.index(0, 0, dead).data()
     # The window still works: the sandbox opens beside the dead connection.
     conn = window.add_connection(sandbox.profile)
     qtbot.waitUntil(lambda: window.model.rowCount(conn) == len(DEMO_TABLES), timeout=WAIT_MS)
@@ -160,6 +171,16 @@ def test_a_table_that_vanished_shows_why_and_offers_retry(window, qtbot, endpoin
     assert window.message.title.text() == f"Could not describe {table_name}"
     assert "ResourceNotFoundException" in window.message.text.text()
     assert "another region" in window.message.text.text()
+    # The table comes back; Retry shows its details and clears the error from the tree.
+    ddb.create_table(TableName=table_name, BillingMode="PAY_PER_REQUEST",
+                     KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "N"}])
+    qtbot.mouseClick(window.retry_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.details, timeout=WAIT_MS)
+    assert window.details.key_table.column_texts(0) == ["id"]
+    assert window.details.key_table.column_texts(2) == ["Number (N)"]
+    table = window.model.find_table(0, table_name)
+    assert _children(window.model, table) == ["No secondary indexes"]
 
 
 def test_welcome_page_offers_the_sandbox_and_opens_it(window, qtbot):
