@@ -157,25 +157,28 @@ class Pager:
         return self._index
 
     async def next_batch(self, want: int) -> Batch:
-        """The next batch of up to `want` items (fewer only at the end or the limit)."""
+        """The batch after the one shown now: up to `want` items (fewer only at the end
+        or at the limit)."""
         if not self.has_next:
             raise PagingError("There is no next page.")
-        self._index += 1
-        try:
-            return await self._fill(want)
-        except BaseException:  # cancelled or failed: the page shown is still the old one
-            self._index -= 1
-            raise
+        return await self.goto(self._index + 1, want)
 
     async def previous_batch(self, want: int) -> Batch:
         """The batch before the one shown now, read again from the cursor it started at."""
         if not self.has_previous:
             raise PagingError("There is no previous page.")
-        self._index -= 1
+        return await self.goto(self._index - 1, want)
+
+    async def goto(self, index: int, want: int) -> Batch:
+        """Batch `index` (0-based): read again if it was seen, read first if it is next."""
+        if not 0 <= index < len(self._starts):
+            raise PagingError(f"There is no page {index + 1}.")
+        shown = self._index
+        self._index = index
         try:
             return await self._fill(want)
-        except BaseException:
-            self._index += 1
+        except BaseException:  # cancelled or failed: the page shown is still the old one
+            self._index = shown
             raise
 
     async def _fill(self, want: int) -> Batch:

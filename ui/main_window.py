@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QStackedWidget,
+    QTabWidget,
     QTreeView,
     QVBoxLayout,
     QWidget,
@@ -29,6 +30,7 @@ from app.connections import Connection, ConnectionProfile, connect, run_blocking
 from app.sandbox import SANDBOX_REGION, Sandbox
 from ui.catalog_tree import CatalogModel, Node
 from ui.resources import icon
+from ui.results_view import ResultsPanel
 from ui.table_info import TableInfoPanel
 from ui.tasks import Tasks, user_message
 
@@ -118,7 +120,16 @@ class MainWindow(QMainWindow):
         self.retry_button.hide()
 
         self.pages = QStackedWidget()
-        for page in (self.welcome, self.message, self.details):
+        self.results = ResultsPanel()
+        self.results.failed.connect(lambda m, h: self.show_status(f"{m} {h}".strip(), error=True))
+        self.table_tabs = QTabWidget()
+        self.table_tabs.setObjectName("tableTabs")
+        self.table_tabs.addTab(self.details, "Details")
+        self.table_tabs.addTab(self.results, "Items")
+        self.table_tabs.currentChanged.connect(lambda _i: self._ensure_items())
+        self._table: tuple[Node, TableInfo, str | None] | None = None  # what is shown
+        self._items_of: tuple[int, str, str | None] | None = None  # whose items the grid has
+        for page in (self.welcome, self.message, self.table_tabs):
             self.pages.addWidget(page)
 
         splitter = QSplitter()
@@ -149,6 +160,9 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         view_menu = self.menuBar().addMenu("&View")
         self._action(view_menu, "&Refresh", self.refresh, QKeySequence.StandardKey.Refresh)
+        self._action(view_menu, "Table &details",
+                     lambda: self.table_tabs.setCurrentWidget(self.details), "Ctrl+1")
+        self._action(view_menu, "Table &items", self.show_items, "Ctrl+2")
         help_menu = self.menuBar().addMenu("&Help")
         self._action(help_menu, "&About Dynascope", self.about)
 
@@ -238,8 +252,10 @@ class MainWindow(QMainWindow):
     def show_node(self, index: QModelIndex) -> None:
         node = self.model.node(index)
         if node.kind == "index":
-            self.show_node(index.parent())
-            self.details.select_index(node.name)
+            table = node.parent
+            if table is not None and table.info is not None:
+                self._show_table(table, table.info, node.name)
+                self.details.select_index(node.name)
             return
         if node.kind == "connection":
             p = node.conn().profile
@@ -258,8 +274,7 @@ class MainWindow(QMainWindow):
         if node.kind != "table":
             return
         if node.info is not None:
-            self.details.show_info(node.info, node.conn().profile.region)
-            self.pages.setCurrentWidget(self.details)
+            self._show_table(node, node.info)
             return
         self.retry_button.hide()
         self.message.set_text(node.name, "Reading the table's description…")
@@ -274,8 +289,39 @@ class MainWindow(QMainWindow):
 
     def _table_described(self, node: Node, info: TableInfo) -> None:
         if self._current_node() is node:
-            self.details.show_info(info, node.conn().profile.region)
-            self.pages.setCurrentWidget(self.details)
+            self._show_table(node, info)
+
+    def _show_table(self, node: Node, info: TableInfo, index_name: str | None = None) -> None:
+        self.details.show_info(info, node.conn().profile.region)
+        self._table = (node, info, index_name)
+        self.pages.setCurrentWidget(self.table_tabs)
+        self._ensure_items()
+
+    def show_items(self) -> None:
+        """Ctrl+2: the Items tab of the table shown."""
+        if self.pages.currentWidget() is self.table_tabs:
+            self.table_tabs.setCurrentWidget(self.results)
+
+    def _ensure_items(self) -> None:
+        """When the Items tab is in view, scan the table (or index) shown, once."""
+        if self._table is None or self.table_tabs.currentWidget() is not self.results:
+            return
+        node, info, index_name = self._table
+        which = (id(node), info.name, index_name)
+        if which == self._items_of:
+            return
+        self._items_of = which
+        keys = [k.name for k in info.keys]
+        request: dict = {"TableName": info.name, "ReturnConsumedCapacity": "INDEXES"}
+        approx = info.item_count
+        if index_name:
+            request["IndexName"] = index_name
+            index = next((i for i in info.indexes if i.name == index_name), None)
+            if index is not None:
+                keys = [k.name for k in index.keys] + keys
+                approx = index.item_count
+        self.results.start(node.conn(), "Scan", request, key_attributes=keys,
+                           approx_total=approx)
 
     def _load_failed(self, node: Node | None, message: str, hint: str) -> None:
         self.show_status(f"{message} {hint}".strip(), error=True)
@@ -296,6 +342,8 @@ class MainWindow(QMainWindow):
         if node.kind in ("index", "message"):
             index = index.parent()
             node = self.model.node(index)
+        if node.kind == "table":
+            self._items_of = None  # read its items again too
         self.model.refresh(index)
         self.tree.expand(index)
         if self.tree.currentIndex() != index:
@@ -335,6 +383,7 @@ class MainWindow(QMainWindow):
         """Cancel what is running and stop the sandboxes this window started."""
         self.tasks.cancel_all()
         self.model.shutdown()
+        self.results.shutdown()
         for box in self.sandboxes:
             box.stop()
         self.sandboxes.clear()

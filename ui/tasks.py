@@ -34,14 +34,14 @@ class Tasks:
         return task
 
     def cancel(self, key: object) -> None:
-        old = self._by_key.pop(key, None)
+        """Ask the task with `key` to stop; it counts as running until it has stopped."""
+        old = self._by_key.get(key)
         if old is not None and not old.done():
             old.cancel()
 
     def cancel_all(self) -> None:
         for task in list(self._running):
             task.cancel()
-        self._by_key.clear()
 
     def running(self, key: object) -> bool:
         task = self._by_key.get(key)

@@ -29,7 +29,7 @@ def _select_table(window, qtbot, name: str):
     index = window.model.find_table(0, name)
     assert index.isValid(), f"{name} is not in the tree"
     window.tree.setCurrentIndex(index)
-    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.details
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.table_tabs
                     and window.details.title.text() == name, timeout=WAIT_MS)
     return index
 
@@ -176,7 +176,7 @@ def test_a_table_that_vanished_shows_why_and_offers_retry(window, qtbot, endpoin
                      KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
                      AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "N"}])
     qtbot.mouseClick(window.retry_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.details, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.table_tabs, timeout=WAIT_MS)
     assert window.details.key_table.column_texts(0) == ["id"]
     assert window.details.key_table.column_texts(2) == ["Number (N)"]
     table = window.model.find_table(0, table_name)

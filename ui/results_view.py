@@ -1,0 +1,285 @@
+"""The results pane: the grid, page controls, "load all" with Cancel, and the ledger."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.connections import Connection
+from app.errors import DynascopeError
+from app.paging import Batch, Pager
+from ui.ledger_model import LedgerModel, totals_text
+from ui.results_model import ResultsModel
+from ui.tasks import Tasks, user_message
+
+DEFAULT_PAGE_SIZE = 100
+
+
+class ResultsGrid(QTableView):
+    """The table of items; asks for the next page when scrolled to the bottom."""
+
+    wantMore = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("resultsGrid")
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setAlternatingRowColors(True)
+        self.setSortingEnabled(True)
+        self.setWordWrap(False)
+        self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.horizontalHeader().setDefaultSectionSize(140)
+        self.horizontalHeader().setSortIndicatorShown(True)
+        self.verticalHeader().setDefaultSectionSize(22)
+        self.verticalScrollBar().valueChanged.connect(self._scrolled)
+
+    def _scrolled(self, value: int) -> None:
+        bar = self.verticalScrollBar()
+        if bar.maximum() > 0 and value >= bar.maximum():
+            self.wantMore.emit()
+
+
+class ResultsPanel(QWidget):
+    """Runs one request at a time through a `Pager` and shows its pages and ledger.
+
+    A new run cancels the one before; a page that arrives for an older run is dropped.
+    """
+
+    #: (message, hint) of a failed page
+    failed = Signal(str, str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("resultsPanel")
+        self.model = ResultsModel(self)
+        self.ledger = LedgerModel(self)
+        self.pager: Pager | None = None
+        self.tasks = Tasks(self._task_failed)
+        self._generation = 0
+        self._first_shown = 0  # the first batch shown in the grid
+        self._approx_total: int | None = None
+
+        self.page_size = QSpinBox()
+        self.page_size.setObjectName("pageSize")
+        self.page_size.setRange(1, 10_000)
+        self.page_size.setValue(DEFAULT_PAGE_SIZE)
+        self.page_size.setPrefix("Page size ")
+        self.page_size.setToolTip("Items per page. With a filter, DynamoDB may read many "
+                                  "more than it returns; Dynascope keeps reading until "
+                                  "the page is full or the table ends.")
+        self.prev_button = QPushButton("◀ Previous")
+        self.prev_button.setObjectName("previousPage")
+        self.prev_button.setToolTip("Previous page (Alt+Left)")
+        self.next_button = QPushButton("Next ▶")
+        self.next_button.setObjectName("nextPage")
+        self.next_button.setToolTip("Next page (Alt+Right)")
+        self.all_button = QPushButton("Load all")
+        self.all_button.setObjectName("loadAll")
+        self.all_button.setToolTip("Read every remaining page into the grid")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setObjectName("cancelRun")
+        self.cancel_button.setToolTip("Stop reading (Esc)")
+        self.progress = QProgressBar()
+        self.progress.setObjectName("loadProgress")
+        self.progress.setMaximumWidth(260)
+        self.progress.hide()
+        self.status = QLabel("Nothing run yet.")
+        self.status.setObjectName("resultsStatus")
+
+        bar = QHBoxLayout()
+        bar.addWidget(self.prev_button)
+        bar.addWidget(self.next_button)
+        bar.addWidget(self.all_button)
+        bar.addWidget(self.cancel_button)
+        bar.addWidget(self.page_size)
+        bar.addWidget(self.progress)
+        bar.addWidget(self.status, 1)
+
+        self.grid = ResultsGrid()
+        self.grid.setModel(self.model)
+        self.grid.wantMore.connect(self.fetch_more)
+
+        self.ledger_view = QTableView()
+        self.ledger_view.setObjectName("ledgerView")
+        self.ledger_view.setModel(self.ledger)
+        self.ledger_view.verticalHeader().hide()
+        self.ledger_view.setAlternatingRowColors(True)
+        self.ledger_view.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
+        self.ledger_view.horizontalHeader().setStretchLastSection(True)
+        self.totals = QLabel("No requests yet.")
+        self.totals.setObjectName("ledgerTotals")
+        self.totals.setWordWrap(True)
+        self.advice = QLabel()
+        self.advice.setObjectName("ledgerAdvice")
+        self.advice.setWordWrap(True)
+        self.advice.hide()
+        ledger_box = QWidget()
+        ledger_layout = QVBoxLayout(ledger_box)
+        ledger_layout.setContentsMargins(0, 0, 0, 0)
+        heading = QLabel("Ledger: every request of this run")
+        heading.setObjectName("sectionHeading")
+        ledger_layout.addWidget(heading)
+        ledger_layout.addWidget(self.ledger_view)
+        ledger_layout.addWidget(self.totals)
+        ledger_layout.addWidget(self.advice)
+
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.grid)
+        split.addWidget(ledger_box)
+        split.setStretchFactor(0, 4)
+        split.setStretchFactor(1, 1)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(bar)
+        layout.addWidget(split, 1)
+
+        self.prev_button.clicked.connect(self.previous_page)
+        self.next_button.clicked.connect(self.next_page)
+        self.all_button.clicked.connect(self.load_all)
+        self.cancel_button.clicked.connect(self.cancel)
+        QShortcut(QKeySequence("Alt+Left"), self, self.previous_page)
+        QShortcut(QKeySequence("Alt+Right"), self, self.next_page)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.cancel)
+        self._update_buttons()
+
+    # --- runs --------------------------------------------------------------------------
+
+    def start(self, conn: Connection, operation: str, request: dict[str, Any],
+              key_attributes: Sequence[str] = (), limit: int | None = None,
+              approx_total: int | None = None) -> None:
+        """Begin a new run (cancelling the one before) and show its first page."""
+        self.tasks.cancel("page")
+        self._generation += 1
+        self.pager = Pager(conn, operation, request, limit=limit)
+        self._approx_total = approx_total
+        self.model.reset(key_attributes)
+        self.ledger.reset()
+        self.totals.setText("No requests yet.")
+        self.advice.hide()
+        self._first_shown = 0
+        self._page(lambda p, want: p.next_batch(want), replace=True)
+
+    def next_page(self) -> None:
+        if self.pager and self.pager.has_next and not self.busy:
+            self._page(lambda p, want: p.next_batch(want), replace=True)
+
+    def previous_page(self) -> None:
+        if self.pager and not self.busy and self._first_shown > 0:
+            target = self._first_shown - 1
+            self._page(lambda p, want: p.goto(target, want), replace=True)
+
+    def fetch_more(self) -> None:
+        """Infinite scroll: append the next page below the rows shown (returns at once)."""
+        if self.pager and self.pager.has_next and not self.busy:
+            self._page(lambda p, want: p.next_batch(want), replace=False)
+
+    def load_all(self) -> None:
+        if self.pager and self.pager.has_next and not self.busy:
+            self.tasks.start(self._load_all(self._generation), key="page")
+            self._update_buttons()
+
+    def cancel(self) -> None:
+        if self.busy:
+            self.tasks.cancel("page")
+            self.status.setText(self.status.text() + " · cancelled")
+            self.progress.hide()
+            self._update_buttons()
+
+    @property
+    def busy(self) -> bool:
+        return self.tasks.running("page")
+
+    def shutdown(self) -> None:
+        self.tasks.cancel_all()
+
+    # --- internals ---------------------------------------------------------------------
+
+    def _page(self, step: Any, replace: bool) -> None:
+        self.tasks.start(self._read(step, replace, self._generation), key="page")
+        self._update_buttons()
+        self.status.setText("Reading…")
+
+    async def _read(self, step: Any, replace: bool, generation: int) -> None:
+        assert self.pager is not None
+        pager = self.pager
+        try:
+            batch = await step(pager, self.page_size.value())
+        except BaseException:
+            if generation == self._generation:
+                self._update_buttons(finishing=True)
+            raise
+        if generation != self._generation:
+            return  # a newer run started while this page was on its way
+        if replace:
+            self.model.reset(self.model.key_attributes)
+            self._first_shown = batch.index
+        self._show(batch)
+        self._update_buttons(finishing=True)
+
+    async def _load_all(self, generation: int) -> None:
+        assert self.pager is not None
+        pager = self.pager
+        self.progress.show()
+        total = self._approx_total
+        self.progress.setRange(0, total or 0)  # no total known: a busy bar
+        try:
+            while pager.has_next and generation == self._generation:
+                batch = await pager.next_batch(max(self.page_size.value(), 1000))
+                if generation != self._generation:
+                    return
+                self._show(batch)
+                if total:
+                    self.progress.setRange(0, max(total, self.model.rowCount()))
+                    self.progress.setValue(self.model.rowCount())
+        finally:
+            if generation == self._generation:
+                self.progress.hide()
+                self._update_buttons(finishing=True)
+
+    def _show(self, batch: Batch) -> None:
+        self.model.append(batch.items)
+        self.ledger.extend(list(batch.requests))
+        self.ledger_view.scrollToBottom()
+        assert self.pager is not None
+        self.totals.setText(totals_text(self.pager.totals))
+        first, last = self._first_shown + 1, batch.index + 1
+        pages = f"Page {last}" if first == last else f"Pages {first}–{last}"
+        more = "more to read" if self.pager.has_next else "end of results"
+        self.status.setText(f"{pages} · {self.model.rowCount():,} items shown · "
+                            f"read {batch.scanned:,} for this page · {more}")
+
+    def _update_buttons(self, finishing: bool = False) -> None:
+        busy = self.busy and not finishing
+        has_next = bool(self.pager and self.pager.has_next)
+        self.next_button.setEnabled(not busy and has_next)
+        self.all_button.setEnabled(not busy and has_next)
+        self.prev_button.setEnabled(not busy and self._first_shown > 0)
+        self.cancel_button.setEnabled(busy)
+
+    def _task_failed(self, exc: BaseException) -> None:
+        message, hint = user_message(exc)
+        self.status.setText(f"{message} {hint}".strip())
+        self._update_buttons()
+        if isinstance(exc, DynascopeError):
+            self.failed.emit(message, hint)
+        else:
+            raise exc
