@@ -49,6 +49,11 @@ class ResultsGrid(QTableView):
         self.horizontalHeader().setSortIndicatorShown(True)
         self.verticalHeader().setDefaultSectionSize(22)
         self.verticalScrollBar().valueChanged.connect(self._scrolled)
+        self.clear_sort_indicator()
+
+    def clear_sort_indicator(self) -> None:
+        """Rows come in the order DynamoDB returns them until the user sorts."""
+        self.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
 
     def _scrolled(self, value: int) -> None:
         bar = self.verticalScrollBar()
@@ -123,7 +128,9 @@ class ResultsPanel(QWidget):
         self.ledger_view.setAlternatingRowColors(True)
         self.ledger_view.horizontalHeader().setSectionResizeMode(
             QHeaderView.ResizeMode.ResizeToContents)
-        self.ledger_view.horizontalHeader().setStretchLastSection(True)
+        self.ledger_view.horizontalHeader().setSectionResizeMode(
+            5, QHeaderView.ResizeMode.Stretch)  # the indexes' share of the capacity
+        self.ledger_view.verticalHeader().setDefaultSectionSize(22)
         self.totals = QLabel("No requests yet.")
         self.totals.setObjectName("ledgerTotals")
         self.totals.setWordWrap(True)
@@ -231,6 +238,7 @@ class ResultsPanel(QWidget):
             return  # a newer run started while this page was on its way
         if replace:
             self.model.reset(self.model.key_attributes)
+            self.grid.clear_sort_indicator()
             self._first_shown = batch.index
         self._show(batch)
         self._update_buttons(finishing=True)
