@@ -56,6 +56,15 @@ def describe(exc: BaseException, action: str) -> DynascopeError:
         err = exc.response.get("Error", {})
         code = err.get("Code", "Unknown")
         text = err.get("Message") or code
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        if status >= 500 and (code.isdigit() or text.lstrip().startswith("<")):
+            # Not a DynamoDB error but a crash page (local emulators do this).
+            return AwsError(
+                f"Could not {action}: the endpoint failed while handling the request "
+                f"(HTTP {status}) and sent no DynamoDB error.",
+                "Real DynamoDB would answer this; a local emulator may not support it. "
+                "Try a simpler request, or check the emulator's log.",
+                code="InternalServerError")
         return AwsError(f"Could not {action}: {text} ({code}).", _HINTS.get(code, ""), code)
     if isinstance(exc, botocore.exceptions.EndpointConnectionError):
         where = exc.kwargs.get("endpoint_url", "the endpoint")
