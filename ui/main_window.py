@@ -27,8 +27,10 @@ from PySide6.QtWidgets import (
 from app import __version__
 from app.catalog import TableInfo
 from app.connections import Connection, ConnectionProfile, connect, run_blocking
+from app.query import QuerySpec
 from app.sandbox import SANDBOX_REGION, Sandbox
 from ui.catalog_tree import CatalogModel, Node
+from ui.query_builder import QueryBuilder
 from ui.resources import icon
 from ui.results_view import ResultsPanel
 from ui.table_info import TableInfoPanel
@@ -125,7 +127,18 @@ class MainWindow(QMainWindow):
         self.table_tabs = QTabWidget()
         self.table_tabs.setObjectName("tableTabs")
         self.table_tabs.addTab(self.details, "Details")
-        self.table_tabs.addTab(self.results, "Items")
+        self.builder = QueryBuilder()
+        self.builder.runRequested.connect(self.run_spec)
+        self.results.model.columnsInserted.connect(
+            lambda *_: self.builder.see_attributes(self.results.model.columns))
+        self.items_page = QSplitter(Qt.Orientation.Vertical)
+        self.items_page.setObjectName("itemsPage")
+        self.items_page.addWidget(self.builder)
+        self.items_page.addWidget(self.results)
+        self.items_page.setStretchFactor(0, 2)
+        self.items_page.setStretchFactor(1, 3)
+        self.items_page.setSizes([330, 470])
+        self.table_tabs.addTab(self.items_page, "Items")
         self.table_tabs.currentChanged.connect(lambda _i: self._ensure_items())
         self._table: tuple[Node, TableInfo, str | None] | None = None  # what is shown
         self._items_of: tuple[int, str, str | None] | None = None  # whose items the grid has
@@ -300,28 +313,34 @@ class MainWindow(QMainWindow):
     def show_items(self) -> None:
         """Ctrl+2: the Items tab of the table shown."""
         if self.pages.currentWidget() is self.table_tabs:
-            self.table_tabs.setCurrentWidget(self.results)
+            self.table_tabs.setCurrentWidget(self.items_page)
 
     def _ensure_items(self) -> None:
         """When the Items tab is in view, scan the table (or index) shown, once."""
-        if self._table is None or self.table_tabs.currentWidget() is not self.results:
+        if self._table is None or self.table_tabs.currentWidget() is not self.items_page:
             return
         node, info, index_name = self._table
         which = (id(node), info.name, index_name)
         if which == self._items_of:
             return
         self._items_of = which
-        keys = [k.name for k in info.keys]
-        request: dict = {"TableName": info.name, "ReturnConsumedCapacity": "INDEXES"}
+        profile = node.conn().profile
+        self.builder.set_table(info, profile.region, profile.endpoint_url, index_name)
+        self.builder.scan_radio.setChecked(True)
+        self.builder.run()
+
+    def run_spec(self, spec: QuerySpec) -> None:
+        """Run what the builder built, in the results pane (a new run cancels the old)."""
+        if self._table is None:
+            return
+        node, info, _index = self._table
+        keys = [k.name for k in spec.key_schema(info)] + [k.name for k in info.keys]
         approx = info.item_count
-        if index_name:
-            request["IndexName"] = index_name
-            index = next((i for i in info.indexes if i.name == index_name), None)
-            if index is not None:
-                keys = [k.name for k in index.keys] + keys
-                approx = index.item_count
-        self.results.start(node.conn(), "Scan", request, key_attributes=keys,
-                           approx_total=approx)
+        if spec.index:
+            approx = next((i.item_count for i in info.indexes if i.name == spec.index), None)
+        self.results.start(node.conn(), spec.operation, spec.to_request(info),
+                           key_attributes=keys, limit=spec.limit,
+                           approx_total=approx if spec.filter is None else None)
 
     def _load_failed(self, node: Node | None, message: str, hint: str) -> None:
         self.show_status(f"{message} {hint}".strip(), error=True)

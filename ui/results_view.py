@@ -272,7 +272,8 @@ class ResultsPanel(QWidget):
         first, last = self._first_shown + 1, batch.index + 1
         pages = f"Page {last}" if first == last else f"Pages {first}–{last}"
         more = "more to read" if self.pager.has_next else "end of results"
-        self.status.setText(f"{pages} · {self.model.rowCount():,} items shown · "
+        shown = self.model.rowCount()
+        self.status.setText(f"{pages} · {shown:,} item{'s' if shown != 1 else ''} shown · "
                             f"read {batch.scanned:,} for this page · {more}")
 
     def _update_buttons(self, finishing: bool = False) -> None:
