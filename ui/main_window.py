@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import __version__
+from app.advice import read_advice
 from app.catalog import TableInfo
 from app.connections import Connection, ConnectionProfile, connect, run_blocking
 from app.query import QuerySpec
@@ -340,7 +341,8 @@ class MainWindow(QMainWindow):
             approx = next((i.item_count for i in info.indexes if i.name == spec.index), None)
         self.results.start(node.conn(), spec.operation, spec.to_request(info),
                            key_attributes=keys, limit=spec.limit,
-                           approx_total=approx if spec.filter is None else None)
+                           approx_total=approx if spec.filter is None else None,
+                           advise=lambda totals: read_advice(spec, info, totals))
 
     def _load_failed(self, node: Node | None, message: str, hint: str) -> None:
         self.show_status(f"{message} {hint}".strip(), error=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from app.connections import Connection
 from app.errors import DynascopeError
-from app.paging import Batch, Pager
+from app.paging import Batch, Pager, Totals
 from ui.ledger_model import LedgerModel, totals_text
 from ui.results_model import ResultsModel
 from ui.tasks import Tasks, user_message
@@ -80,6 +80,7 @@ class ResultsPanel(QWidget):
         self._generation = 0
         self._first_shown = 0  # the first batch shown in the grid
         self._approx_total: int | None = None
+        self._advise: Callable[[Totals], str | None] | None = None
 
         self.page_size = QSpinBox()
         self.page_size.setObjectName("pageSize")
@@ -172,12 +173,16 @@ class ResultsPanel(QWidget):
 
     def start(self, conn: Connection, operation: str, request: dict[str, Any],
               key_attributes: Sequence[str] = (), limit: int | None = None,
-              approx_total: int | None = None) -> None:
-        """Begin a new run (cancelling the one before) and show its first page."""
+              approx_total: int | None = None,
+              advise: Callable[[Totals], str | None] | None = None) -> None:
+        """Begin a new run (cancelling the one before) and show its first page.
+
+        `advise` turns the run's totals into a warning about wasteful reads, or None."""
         self.tasks.cancel("page")
         self._generation += 1
         self.pager = Pager(conn, operation, request, limit=limit)
         self._approx_total = approx_total
+        self._advise = advise
         self.model.reset(key_attributes)
         self.ledger.reset()
         self.totals.setText("No requests yet.")
@@ -269,6 +274,9 @@ class ResultsPanel(QWidget):
         self.ledger_view.scrollToBottom()
         assert self.pager is not None
         self.totals.setText(totals_text(self.pager.totals))
+        advice = self._advise(self.pager.totals) if self._advise else None
+        self.advice.setText(f"⚠ {advice}" if advice else "")
+        self.advice.setVisible(bool(advice))
         first, last = self._first_shown + 1, batch.index + 1
         pages = f"Page {last}" if first == last else f"Pages {first}–{last}"
         more = "more to read" if self.pager.has_next else "end of results"

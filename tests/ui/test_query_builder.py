@@ -192,3 +192,15 @@ def test_switching_scan_and_query_keeps_the_fields(builder_on):
     assert spec.operation == "Scan" and spec.filter is not None
     builder.query_radio.setChecked(True)
     assert builder.spec().operation == "Query"
+
+
+def test_the_ledger_warns_when_a_scan_reads_much_to_return_little(builder_on):
+    builder, panel, run = builder_on("Users")
+    assert panel.advice.isHidden()  # the plain scan that opened the tab is fine
+    builder.add_filter("user_id", "=", "user-0007", "S")
+    run()
+    assert [v["S"] for v in _values(panel, "user_id")] == ["user-0007"]
+    assert panel.advice.isVisible()
+    assert panel.advice.text() == ("⚠ This filter read 400 items to return 1: a Query on the "
+                                   "table Users (user_id = 'user-0007') would read only the "
+                                   "matches.")
