@@ -31,6 +31,7 @@ from app.connections import Connection, ConnectionProfile, connect, run_blocking
 from app.query import QuerySpec
 from app.sandbox import SANDBOX_REGION, Sandbox
 from ui.catalog_tree import CatalogModel, Node
+from ui.partiql_editor import PartiqlEditor
 from ui.query_builder import QueryBuilder
 from ui.resources import icon
 from ui.results_view import ResultsPanel
@@ -124,7 +125,8 @@ class MainWindow(QMainWindow):
 
         self.pages = QStackedWidget()
         self.results = ResultsPanel()
-        self.results.failed.connect(lambda m, h: self.show_status(f"{m} {h}".strip(), error=True))
+        self.results.failed.connect(self._results_failed)
+        self._last_run = ""
         self.table_tabs = QTabWidget()
         self.table_tabs.setObjectName("tableTabs")
         self.table_tabs.addTab(self.details, "Details")
@@ -134,7 +136,13 @@ class MainWindow(QMainWindow):
             lambda *_: self.builder.see_attributes(self.results.model.columns))
         self.items_page = QSplitter(Qt.Orientation.Vertical)
         self.items_page.setObjectName("itemsPage")
-        self.items_page.addWidget(self.builder)
+        self.partiql = PartiqlEditor()
+        self.partiql.runRequested.connect(self.run_statement)
+        self.readers = QTabWidget()
+        self.readers.setObjectName("readers")
+        self.readers.addTab(self.builder, "Query / Scan")
+        self.readers.addTab(self.partiql, "PartiQL")
+        self.items_page.addWidget(self.readers)
         self.items_page.addWidget(self.results)
         self.items_page.setStretchFactor(0, 2)
         self.items_page.setStretchFactor(1, 3)
@@ -327,14 +335,30 @@ class MainWindow(QMainWindow):
         self._items_of = which
         profile = node.conn().profile
         self.builder.set_table(info, profile.region, profile.endpoint_url, index_name)
+        self.partiql.set_table(info)
         self.builder.scan_radio.setChecked(True)
         self.builder.run()
+
+    def run_statement(self, request: dict) -> None:
+        """Run a PartiQL statement into the results pane."""
+        if self._table is None:
+            return
+        node, info, _index = self._table
+        self._last_run = "partiql"
+        self.results.start(node.conn(), "ExecuteStatement", request,
+                           key_attributes=[k.name for k in info.keys])
+
+    def _results_failed(self, message: str, hint: str) -> None:
+        self.show_status(f"{message} {hint}".strip(), error=True)
+        if self._last_run == "partiql":
+            self.partiql.show_error(f"{message}\n{hint}".strip())
 
     def run_spec(self, spec: QuerySpec) -> None:
         """Run what the builder built, in the results pane (a new run cancels the old)."""
         if self._table is None:
             return
         node, info, _index = self._table
+        self._last_run = "builder"
         keys = [k.name for k in spec.key_schema(info)] + [k.name for k in info.keys]
         approx = info.item_count
         if spec.index:
