@@ -119,15 +119,16 @@ class Pager:
     """
 
     def __init__(self, conn: Connection, operation: str, request: dict[str, Any],
-                 limit: int | None = None, clock: Callable[[], float] = time.perf_counter):
+                 limit: int | None = None, clock: Callable[[], float] = time.perf_counter,
+                 ledger: list[RequestStats] | None = None, totals: Totals | None = None):
         if operation not in _METHODS:
             raise ValueError(f"cannot page {operation}")
         self.conn = conn
         self.operation = operation
         self.request = dict(request)
         self.limit = limit
-        self.ledger: list[RequestStats] = []
-        self.totals = Totals()
+        self.ledger: list[RequestStats] = [] if ledger is None else ledger
+        self.totals = Totals() if totals is None else totals
         self._clock = clock
         self._starts: list[Any] = [None]  # the cursor each known batch starts from
         self._index = -1  # the batch shown now
@@ -250,3 +251,60 @@ class Pager:
             t.capacity = t.capacity + line.capacity
         await asyncio.sleep(0)  # a cancelled run stops here, between requests
         return items, following, line
+
+
+class ParallelPager:
+    """A parallel Scan: one `Pager` per segment, read side by side.
+
+    Batch i is the union of every segment's batch i, each segment asked for an equal
+    share of the items wanted, so going back reads each segment again from where its
+    batch i started. All segments write into one ledger (each line names its segment).
+    """
+
+    operation = "Scan"
+
+    def __init__(self, conn: Connection, requests: list[dict[str, Any]],
+                 clock: Callable[[], float] = time.perf_counter) -> None:
+        if len(requests) < 2:
+            raise ValueError("a parallel scan has at least two segments")
+        self.conn = conn
+        self.ledger: list[RequestStats] = []
+        self.totals = Totals()
+        self.segments = [Pager(conn, "Scan", r, clock=clock, ledger=self.ledger,
+                               totals=self.totals) for r in requests]
+        self._index = -1
+
+    @property
+    def index(self) -> int:
+        return self._index
+
+    @property
+    def has_next(self) -> bool:
+        return any(self._index + 1 < len(p._starts) for p in self.segments)
+
+    @property
+    def has_previous(self) -> bool:
+        return self._index > 0
+
+    async def next_batch(self, want: int) -> Batch:
+        if not self.has_next:
+            raise PagingError("There is no next page.")
+        return await self.goto(self._index + 1, want)
+
+    async def previous_batch(self, want: int) -> Batch:
+        if not self.has_previous:
+            raise PagingError("There is no previous page.")
+        return await self.goto(self._index - 1, want)
+
+    async def goto(self, index: int, want: int) -> Batch:
+        taking = [p for p in self.segments if index < len(p._starts)]
+        if index < 0 or not taking:
+            raise PagingError(f"There is no page {index + 1}.")
+        share = max(1, -(-want // len(taking)))  # ceiling division
+        batches = await asyncio.gather(*(p.goto(index, share) for p in taking))
+        self._index = index
+        items = [item for b in batches for item in b.items]
+        requests = tuple(r for b in batches for r in b.requests)
+        cursors = tuple(b.next for b in batches)
+        return Batch(items, requests, tuple(b.start for b in batches),
+                     cursors if any(c is not None for c in cursors) else None, index)

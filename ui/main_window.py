@@ -363,7 +363,7 @@ class MainWindow(QMainWindow):
         approx = info.item_count
         if spec.index:
             approx = next((i.item_count for i in info.indexes if i.name == spec.index), None)
-        self.results.start(node.conn(), spec.operation, spec.to_request(info),
+        self.results.start(node.conn(), spec.operation, spec.requests(info),
                            key_attributes=keys, limit=spec.limit,
                            approx_total=approx if spec.filter is None else None,
                            advise=lambda totals: read_advice(spec, info, totals))

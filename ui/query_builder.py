@@ -268,6 +268,12 @@ class QueryBuilder(QWidget):
         self.limit.setToolTip("Stop after this many items in all (0: no limit)")
         self.consistent = QCheckBox("Consistent read")
         self.consistent.setObjectName("consistentRead")
+        self.segments = QSpinBox()
+        self.segments.setObjectName("segments")
+        self.segments.setRange(1, 1000)
+        self.segments.setPrefix("Segments ")
+        self.segments.setToolTip("A parallel scan: this many segments read side by side "
+                                 "(Scan only; 1 = an ordinary scan)")
         self.run_button = QPushButton("Run  (Ctrl+Enter)")
         self.run_button.setObjectName("runQuery")
         self.run_button.setProperty("primary", True)
@@ -307,6 +313,7 @@ class QueryBuilder(QWidget):
         options = QHBoxLayout()
         options.addWidget(self.descending)
         options.addWidget(self.consistent)
+        options.addWidget(self.segments)
         options.addStretch(1)
         form.addWidget(QLabel("Options"), 5, 0)
         form.addLayout(options, 5, 1)
@@ -365,6 +372,7 @@ class QueryBuilder(QWidget):
                        self.sk_value2.textChanged, self.projection.textChanged,
                        self.descending.toggled, self.consistent.toggled,
                        self.limit.valueChanged, self.sk_op.currentIndexChanged,
+                       self.segments.valueChanged,
                        self.join.currentIndexChanged):
             signal.connect(self._changed)
         self.mode.buttonToggled.connect(lambda *_: self._mode_changed())
@@ -440,6 +448,7 @@ class QueryBuilder(QWidget):
             w.setEnabled(query and has_sort)
         self.sk_value2.setVisible(self.sk_op.currentText() == "between")
         self.descending.setEnabled(query and has_sort)
+        self.segments.setEnabled(not query)
         self._changed()
 
     # --- filters -----------------------------------------------------------------------
@@ -513,7 +522,12 @@ class QueryBuilder(QWidget):
             forward=not (self.descending.isChecked() and self.descending.isEnabled()),
             limit=self.limit.value() or None,
             consistent_read=self.consistent.isChecked() and self.consistent.isEnabled(),
+            segments=self.segments.value() if self.segments.isEnabled() else 1,
         )
+        if spec.segments > 1 and spec.limit:
+            raise SpecError("Items wanted cannot be combined with a parallel scan: each "
+                            "segment reads on its own.",
+                            "Set segments to 1, or clear items wanted.")
         spec.validate(self.info)
         return spec
 

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from app.connections import Connection
 from app.errors import DynascopeError
-from app.paging import Batch, Pager, Totals
+from app.paging import Batch, Pager, ParallelPager, Totals
 from ui.ledger_model import LedgerModel, totals_text
 from ui.results_model import ResultsModel
 from ui.tasks import Tasks, user_message
@@ -75,7 +75,7 @@ class ResultsPanel(QWidget):
         self.setObjectName("resultsPanel")
         self.model = ResultsModel(self)
         self.ledger = LedgerModel(self)
-        self.pager: Pager | None = None
+        self.pager: Pager | ParallelPager | None = None
         self.tasks = Tasks(self._task_failed)
         self._generation = 0
         self._first_shown = 0  # the first batch shown in the grid
@@ -171,16 +171,22 @@ class ResultsPanel(QWidget):
 
     # --- runs --------------------------------------------------------------------------
 
-    def start(self, conn: Connection, operation: str, request: dict[str, Any],
+    def start(self, conn: Connection, operation: str,
+              request: dict[str, Any] | list[dict[str, Any]],
               key_attributes: Sequence[str] = (), limit: int | None = None,
               approx_total: int | None = None,
               advise: Callable[[Totals], str | None] | None = None) -> None:
         """Begin a new run (cancelling the one before) and show its first page.
 
-        `advise` turns the run's totals into a warning about wasteful reads, or None."""
+        `request` is the client's arguments, or for a parallel scan one request per
+        segment. `advise` turns the run's totals into a warning about wasteful reads."""
         self.tasks.cancel("page")
         self._generation += 1
-        self.pager = Pager(conn, operation, request, limit=limit)
+        if isinstance(request, list) and len(request) > 1:
+            self.pager = ParallelPager(conn, request)
+        else:
+            single = request[0] if isinstance(request, list) else request
+            self.pager = Pager(conn, operation, single, limit=limit)
         self._approx_total = approx_total
         self._advise = advise
         self.model.reset(key_attributes)

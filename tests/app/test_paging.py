@@ -8,7 +8,7 @@ import threading
 import pytest
 from faults import Injector, response
 
-from app.paging import Capacity, Pager, PagingError
+from app.paging import Capacity, Pager, PagingError, ParallelPager
 
 
 @pytest.fixture
@@ -175,3 +175,24 @@ def test_partiql_pages_with_next_token(conn, filled):
     batch = asyncio.run(pager.next_batch(100))
     assert sorted(_keys(batch.items)) == [f"p{i:02d}" for i in range(50)]
     assert batch.requests[0].scanned_count is None  # PartiQL does not say
+
+
+def test_a_parallel_scan_reads_every_segment_once_and_can_go_back(conn, filled):
+    requests = [{"TableName": filled, "Segment": s, "TotalSegments": 3} for s in range(3)]
+    pager = ParallelPager(conn, requests)
+
+    async def run():
+        batches = [await pager.next_batch(12)]
+        while pager.has_next:
+            batches.append(await pager.next_batch(12))
+        back = await pager.goto(0, 12)
+        return batches, back
+
+    batches, back = asyncio.run(run())
+    keys = [k for b in batches for k in _keys(b.items)]
+    assert sorted(keys) == [f"p{i:02d}" for i in range(50)]  # all of them, none twice
+    assert len(batches) >= 4
+    assert all(len(b.items) <= 12 for b in batches)
+    assert sorted(_keys(back.items)) == sorted(_keys(batches[0].items))
+    assert {line.segment for line in pager.ledger} == {0, 1, 2}
+    assert pager.totals.count == len(keys) + len(back.items)

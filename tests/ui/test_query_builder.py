@@ -204,3 +204,16 @@ def test_the_ledger_warns_when_a_scan_reads_much_to_return_little(builder_on):
     assert panel.advice.text() == ("⚠ This filter read 400 items to return 1: a Query on the "
                                    "table Users (user_id = 'user-0007') would read only the "
                                    "matches.")
+
+
+def test_a_parallel_scan_reads_all_segments(builder_on, qtbot, sandbox):
+    builder, panel, run = builder_on("Orders")
+    builder.segments.setValue(4)
+    run()
+    _load_all(panel, qtbot)
+    assert panel.model.rowCount() == 1000
+    assert {line.segment for line in panel.ledger.lines()} == {0, 1, 2, 3}
+    assert '"TotalSegments": 4' in builder.code["Request"].toPlainText()
+    builder.limit.setValue(10)
+    builder.update_request()
+    assert "cannot be combined with a parallel scan" in builder.problem.text()
