@@ -70,7 +70,7 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     app = QApplication.instance() or QApplication(argv or sys.argv[:1])
     app.setApplicationName("Dynascope")
     app.setApplicationVersion(__version__)
-    app.setDesktopFileName("dynascope")
+    app.setDesktopFileName("io.github.dynascope.Dynascope")
     app.setWindowIcon(icon("dynascope"))
     app.setStyle("Fusion")
     app.setStyleSheet(style_sheet())
