@@ -13,7 +13,8 @@ from PySide6.QtCore import QStandardPaths
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app import __version__
-from app.connections import ConnectionProfile
+from app.connections import ConnectionProfile, set_mfa_prompter
+from app.logs import setup_logging
 
 log = logging.getLogger("dynascope")
 
@@ -23,17 +24,6 @@ def log_file() -> Path:
     path = Path(folder or Path.home() / ".dynascope")
     path.mkdir(parents=True, exist_ok=True)
     return path / "dynascope.log"
-
-
-def setup_logging() -> None:
-    """Our own log, at INFO. botocore's DEBUG wire log (which has secrets) stays off."""
-    handler = logging.FileHandler(log_file(), encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
-    for noisy in ("botocore", "boto3", "urllib3", "werkzeug", "moto"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def show_unexpected(exc_type: type[BaseException], exc: BaseException,
@@ -81,13 +71,15 @@ def run(sandbox: bool = False, endpoint: str | None = None, region: str = "us-ea
     import qasync
 
     from ui.main_window import MainWindow
+    from ui.mfa import MfaPrompt
 
     app = make_app()
-    setup_logging()
+    setup_logging(log_file())  # redacts keys, tokens and item bodies; wire logs stay off
     sys.excepthook = show_unexpected
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     loop.set_exception_handler(_loop_exception)
+    set_mfa_prompter(MfaPrompt(loop))  # botocore would ask on a terminal nobody sees
     window = MainWindow()
     window.show()
     if sandbox:

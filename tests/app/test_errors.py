@@ -9,7 +9,7 @@ from faults import Injector, response, throttle
 
 from app import catalog
 from app.connections import Connection, client_config
-from app.errors import AwsError, describe
+from app.errors import AwsError, ConnectionFailed, DynascopeError, describe
 
 
 def _html_500(request, n):
@@ -71,3 +71,11 @@ def test_other_exceptions_keep_their_type_name():
     err = describe(ValueError("bad"), "read the item")
     assert str(err) == "Could not read the item: ValueError: bad"
     assert describe(err, "anything") is err
+
+
+def test_a_request_refused_before_sending_is_not_called_a_connection_problem(conn):
+    with pytest.raises(DynascopeError) as caught:
+        asyncio.run(conn.call("scan", "scan the table", TableName="t", Limit="ten"))
+    assert not isinstance(caught.value, ConnectionFailed)
+    assert str(caught.value).startswith("Could not scan the table: the request is not valid")
+    assert "Nothing was sent" in caught.value.hint
