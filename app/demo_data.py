@@ -329,7 +329,10 @@ def generate(seed: int = DEFAULT_SEED, now: datetime | None = None) -> list[Demo
         return k
 
     tags = [{"Key": "app", "Value": "dynascope-demo"}]
-    live = [s for s in sessions if s["expires_at"].get("N") and int(s["expires_at"]["N"]) > epoch]
+    # Sessions the history updates and deletes: live ones in seconds, so the odd values
+    # (milliseconds, "never") stay in the table for the TTL view to show.
+    live = [s for s in sessions if s["expires_at"].get("N")
+            and epoch < int(s["expires_at"]["N"]) < epoch * 100]
     session_updates = [
         (_key(s, "session_id"),
          {"UpdateExpression": "SET last_seen = :t, expires_at = :e",

@@ -209,6 +209,19 @@ def test_session_updates_and_deletes_target_existing_items(
         assert key_of(key, ["session_id"]) in existing
 
 
+def test_the_history_leaves_the_odd_expiry_values_in_place(
+        by_name: dict[str, DemoTable]) -> None:
+    """Updates and deletes touch ordinary sessions only: after seeding, the table still
+    holds millisecond and non-numeric expiry values for the TTL view to show."""
+    table = by_name["UserSessions"]
+    touched = {key_of(k, ["session_id"]) for k, _ in table.updates}
+    touched |= {key_of(k, ["session_id"]) for k in table.deletes}
+    odd = [i for i in table.items if "S" in i["expires_at"]
+           or int(i["expires_at"]["N"]) > 100 * 1_900_000_000]
+    assert len(odd) >= 4
+    assert not {key_of(i, ["session_id"]) for i in odd} & touched
+
+
 def test_now_defaults_to_the_current_time() -> None:
     before = int(datetime.now(UTC).timestamp())
     sessions = next(t for t in generate() if t.name == "UserSessions")
