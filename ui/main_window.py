@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QItemSelection, QModelIndex, Qt, qVersion
@@ -28,9 +29,12 @@ from app import __version__
 from app.advice import read_advice
 from app.catalog import TableInfo
 from app.connections import Connection, ConnectionProfile, connect, run_blocking
+from app.errors import DynascopeError
+from app.history import Entry, History, connection_key
 from app.query import QuerySpec
 from app.sandbox import SANDBOX_REGION, Sandbox
 from ui.catalog_tree import CatalogModel, Node
+from ui.history_view import HistoryPanel
 from ui.partiql_editor import PartiqlEditor
 from ui.query_builder import QueryBuilder
 from ui.resources import icon
@@ -86,8 +90,10 @@ class MessagePage(QWidget):
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, sandbox_region: str = SANDBOX_REGION) -> None:
+    def __init__(self, sandbox_region: str = SANDBOX_REGION,
+                 settings_path: Path | None = None) -> None:
         super().__init__()
+        self.history = History(settings_path)
         self.setObjectName("mainWindow")
         self.setWindowTitle("Dynascope")
         self.setWindowIcon(icon("dynascope"))
@@ -127,6 +133,7 @@ class MainWindow(QMainWindow):
         self.results = ResultsPanel()
         self.results.failed.connect(self._results_failed)
         self._last_run = ""
+        self._recording = True
         self.table_tabs = QTabWidget()
         self.table_tabs.setObjectName("tableTabs")
         self.table_tabs.addTab(self.details, "Details")
@@ -142,6 +149,11 @@ class MainWindow(QMainWindow):
         self.readers.setObjectName("readers")
         self.readers.addTab(self.builder, "Query / Scan")
         self.readers.addTab(self.partiql, "PartiQL")
+        self.history_panel = HistoryPanel()
+        self.history_panel.restore.connect(self.restore_query)
+        self.history_panel.saveRequested.connect(self.save_query)
+        self.history_panel.deleteRequested.connect(self.delete_saved_query)
+        self.readers.addTab(self.history_panel, "History")
         self.items_page.addWidget(self.readers)
         self.items_page.addWidget(self.results)
         self.items_page.setStretchFactor(0, 2)
@@ -337,7 +349,80 @@ class MainWindow(QMainWindow):
         self.builder.set_table(info, profile.region, profile.endpoint_url, index_name)
         self.partiql.set_table(info)
         self.builder.scan_radio.setChecked(True)
-        self.builder.run()
+        self._recording = False  # the scan that opens the tab is not a query of the user's
+        try:
+            self.builder.run()
+        finally:
+            self._recording = True
+        self._show_history()
+
+    # --- history and saved queries -----------------------------------------------------
+
+    def _history_key(self) -> tuple[str, str] | None:
+        if self._table is None:
+            return None
+        node, info, _index = self._table
+        return connection_key(node.conn().profile), info.name
+
+    def _remember(self, kind: str, state: dict, summary: str) -> None:
+        key = self._history_key()
+        if key is None:
+            return
+        try:
+            self.history.record(Entry(key[0], key[1], kind, state, summary))
+        except DynascopeError as exc:  # the run goes on; only its history is lost
+            self.show_status(f"The history could not be saved: {exc}", error=True)
+        self._show_history()
+
+    def _show_history(self) -> None:
+        key = self._history_key()
+        if key is None:
+            return
+        try:
+            self.history_panel.show_entries(self.history.saved(*key), self.history.runs(*key))
+        except DynascopeError as exc:
+            self.history_panel.note.setText(str(exc))
+
+    def restore_query(self, entry: Entry) -> None:
+        """Put a run or a saved query back into its editor (not run: Ctrl+Enter runs it)."""
+        if entry.kind == "partiql":
+            self.partiql.set_state(entry.state)
+            self.readers.setCurrentWidget(self.partiql)
+        else:
+            self.builder.set_state(entry.state)
+            self.readers.setCurrentWidget(self.builder)
+
+    def save_query(self) -> None:
+        key = self._history_key()
+        if key is None:
+            return
+        name, ok = QInputDialog.getText(self, "Save query", "Name of the saved query:")
+        if not ok:
+            return
+        self.save_query_as(name)
+
+    def save_query_as(self, name: str) -> None:
+        key = self._history_key()
+        if key is None:
+            return
+        partiql = self.readers.currentWidget() is self.partiql
+        editor = self.partiql if partiql else self.builder
+        entry = Entry(key[0], key[1], "partiql" if partiql else "builder", editor.state(),
+                      editor.summary())
+        try:
+            self.history.save_query(name, entry)
+        except DynascopeError as exc:
+            self.show_error(exc.message, exc.hint)
+            return
+        self.show_status(f"Saved the query “{name.strip()}”.")
+        self._show_history()
+
+    def delete_saved_query(self, entry: Entry) -> None:
+        try:
+            self.history.delete_saved(entry.connection, entry.table, entry.name)
+        except DynascopeError as exc:
+            self.show_error(exc.message, exc.hint)
+        self._show_history()
 
     def run_statement(self, request: dict) -> None:
         """Run a PartiQL statement into the results pane."""
@@ -345,6 +430,7 @@ class MainWindow(QMainWindow):
             return
         node, info, _index = self._table
         self._last_run = "partiql"
+        self._remember("partiql", self.partiql.state(), self.partiql.summary())
         self.results.start(node.conn(), "ExecuteStatement", request,
                            key_attributes=[k.name for k in info.keys])
 
@@ -359,6 +445,8 @@ class MainWindow(QMainWindow):
             return
         node, info, _index = self._table
         self._last_run = "builder"
+        if self._recording:
+            self._remember("builder", self.builder.state(), self.builder.summary())
         keys = [k.name for k in spec.key_schema(info)] + [k.name for k in info.keys]
         approx = info.item_count
         if spec.index:

@@ -129,6 +129,18 @@ class PartiqlEditor(QWidget):
         self.error.hide()
         self.runRequested.emit(request)
 
+    def state(self) -> dict[str, Any]:
+        return {"statement": self.editor.toPlainText(), "parameters": self.params.text(),
+                "consistent": self.consistent.isChecked()}
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        self.editor.setPlainText(str(state.get("statement", "")))
+        self.params.setText(str(state.get("parameters", "")))
+        self.consistent.setChecked(bool(state.get("consistent", False)))
+
+    def summary(self) -> str:
+        return " ".join(self.editor.toPlainText().split())[:200]
+
     def show_error(self, text: str) -> None:
         self.error.setText(text)
         self.error.show()

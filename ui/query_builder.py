@@ -533,6 +533,74 @@ class QueryBuilder(QWidget):
         spec.validate(self.info)
         return spec
 
+    # --- what the user typed, for history and saved queries --------------------------
+
+    def state(self) -> dict[str, Any]:
+        """Every field as plain JSON data (no table: that is the history's key)."""
+        return {
+            "mode": "query" if self.query_radio.isChecked() else "scan",
+            "index": self.target.currentData(),
+            "pk": self.pk_value.text(),
+            "sk_op": self.sk_op.currentText(),
+            "sk": self.sk_value.text(),
+            "sk2": self.sk_value2.text(),
+            "filters": [{"path": r.path.text(), "op": r.op.currentText(),
+                         "kind": r.kind.currentText(), "value": r.value.text(),
+                         "value2": r.value2.text(), "negate": r.negate.isChecked()}
+                        for r in self.rows],
+            "join": self.join.currentIndex(),
+            "projection": self.projection.text(),
+            "descending": self.descending.isChecked(),
+            "limit": self.limit.value(),
+            "consistent": self.consistent.isChecked(),
+            "segments": self.segments.value(),
+        }
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        """Fill the fields from `state()` of an earlier run (unknown keys are ignored)."""
+        pos = self.target.findData(state.get("index"))
+        self.target.setCurrentIndex(max(pos, 0))
+        (self.query_radio if state.get("mode") == "query" else self.scan_radio).setChecked(True)
+        self.pk_value.setText(str(state.get("pk", "")))
+        self.sk_op.setCurrentText(str(state.get("sk_op", "(any)")))
+        self.sk_value.setText(str(state.get("sk", "")))
+        self.sk_value2.setText(str(state.get("sk2", "")))
+        self.clear_filters()
+        for f in state.get("filters", []):
+            self.add_filter(str(f.get("path", "")), str(f.get("op", "=")),
+                            str(f.get("value", "")), str(f.get("kind", "auto")),
+                            str(f.get("value2", "")), bool(f.get("negate", False)))
+        self.join.setCurrentIndex(int(state.get("join", 0)))
+        self.projection.setText(str(state.get("projection", "")))
+        self.descending.setChecked(bool(state.get("descending", False)))
+        self.limit.setValue(int(state.get("limit", 0)))
+        self.consistent.setChecked(bool(state.get("consistent", False)))
+        self.segments.setValue(int(state.get("segments", 1)))
+        self.update_request()
+
+    def summary(self) -> str:
+        """One line saying what the fields ask for, for the history list."""
+        st = self.state()
+        keys = self._keys() if self.info is not None else ()
+        parts = ["Query" if st["mode"] == "query" else "Scan"]
+        if st["index"]:
+            parts.append(f"on {st['index']}")
+        if st["mode"] == "query" and keys:
+            parts.append(f"{keys[0].name} = {st['pk']}")
+            if len(keys) > 1 and st["sk_op"] != "(any)":
+                tail = f" and {st['sk2']}" if st["sk_op"] == "between" else ""
+                parts.append(f"{keys[1].name} {st['sk_op']} {st['sk']}{tail}")
+        joiner = " AND " if st["join"] == 0 else " OR "
+        filters = [("NOT " if f["negate"] else "") + f"{f['path']} {f['op']} {f['value']}".strip()
+                   for f in st["filters"] if f["path"]]
+        if filters:
+            parts.append("where " + joiner.join(filters))
+        if st["projection"]:
+            parts.append(f"→ {st['projection']}")
+        if st["descending"] and st["mode"] == "query":
+            parts.append("newest first")
+        return " · ".join(parts)
+
     def _changed(self, *_args: Any) -> None:
         self._refresh.start()
 

@@ -39,13 +39,13 @@ def no_unhandled_loop_errors(request) -> Iterator[None]:
 
 
 @pytest.fixture
-def window(qtbot, qloop):
+def window(qtbot, qloop, tmp_path):
     """A main window whose own sandbox (if it starts one) lives apart from the shared one."""
     from ui.application import make_app
     from ui.main_window import MainWindow
 
     make_app()  # the application's name, style and icon, as the real app has them
-    win = MainWindow(sandbox_region="eu-north-1")
+    win = MainWindow(sandbox_region="eu-north-1", settings_path=tmp_path / "settings.json")
     qtbot.addWidget(win)
     win.show()
     yield win

@@ -217,3 +217,27 @@ def test_a_parallel_scan_reads_all_segments(builder_on, qtbot, sandbox):
     builder.limit.setValue(10)
     builder.update_request()
     assert "cannot be combined with a parallel scan" in builder.problem.text()
+
+
+def test_runs_go_into_the_history_and_come_back(builder_on, window):
+    builder, _panel, run = builder_on("Orders")
+    history = window.history_panel
+    assert history.entries() == []  # opening the tab is not a query of the user's
+    builder.query_radio.setChecked(True)
+    builder.pk_value.setText("user-0003")
+    builder.add_filter("status", "=", "PAID", "S")
+    run()
+    entries = history.entries()
+    assert [e.summary for e in entries] == [
+        "Query · customer_id = user-0003 · where status = PAID"]
+    builder.clear_filters()
+    builder.scan_radio.setChecked(True)
+    window.save_query_as("paid orders of 3")  # saves what the builder shows now: a scan
+    builder.pk_value.setText("someone-else")
+    window.restore_query(entries[0])
+    assert builder.query_radio.isChecked() and builder.pk_value.text() == "user-0003"
+    assert [r.path.text() for r in builder.rows] == ["status"]
+    saved = [e for e in history.entries() if e.name]
+    assert [(e.name, e.summary) for e in saved] == [("paid orders of 3", "Scan")]
+    window.delete_saved_query(saved[0])
+    assert [e.name for e in history.entries() if e.name] == []
