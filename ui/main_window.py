@@ -89,6 +89,13 @@ class MessagePage(QWidget):
         self.text.setText(text)
 
 
+def _ttl_attribute(info: TableInfo) -> str | None:
+    """The attribute the table's TTL reads, while TTL is on (or turning on or off)."""
+    if info.ttl_attribute and info.ttl_status in ("ENABLED", "ENABLING", "DISABLING"):
+        return info.ttl_attribute
+    return None
+
+
 class MainWindow(QMainWindow):
     def __init__(self, sandbox_region: str = SANDBOX_REGION,
                  settings_path: Path | None = None) -> None:
@@ -432,7 +439,8 @@ class MainWindow(QMainWindow):
         self._last_run = "partiql"
         self._remember("partiql", self.partiql.state(), self.partiql.summary())
         self.results.start(node.conn(), "ExecuteStatement", request,
-                           key_attributes=[k.name for k in info.keys])
+                           key_attributes=[k.name for k in info.keys],
+                           ttl_attribute=_ttl_attribute(info))
 
     def _results_failed(self, message: str, hint: str) -> None:
         self.show_status(f"{message} {hint}".strip(), error=True)
@@ -454,7 +462,8 @@ class MainWindow(QMainWindow):
         self.results.start(node.conn(), spec.operation, spec.requests(info),
                            key_attributes=keys, limit=spec.limit,
                            approx_total=approx if spec.filter is None else None,
-                           advise=lambda totals: read_advice(spec, info, totals))
+                           advise=lambda totals: read_advice(spec, info, totals),
+                           ttl_attribute=_ttl_attribute(info))
 
     def _load_failed(self, node: Node | None, message: str, hint: str) -> None:
         self.show_status(f"{message} {hint}".strip(), error=True)

@@ -6,6 +6,7 @@ import base64
 import binascii
 import json
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtCore import QStringListModel, Qt, QTimer, Signal
@@ -37,6 +38,7 @@ from app.codec import number
 from app.errors import DynascopeError
 from app.expressions import And, Attr, Condition, Key, KeyCondition, Not, Or, SpecError, Value
 from app.query import QuerySpec
+from app.ttl import not_expired
 
 KEY_OPERATORS = ["=", "<", "<=", ">", ">=", "between", "begins_with"]
 FILTER_OPERATORS = ["=", "<>", "<", "<=", ">", ">=", "between", "in", "begins_with",
@@ -269,6 +271,11 @@ class QueryBuilder(QWidget):
         self.limit.setToolTip("Stop after this many items in all (0: no limit)")
         self.consistent = QCheckBox("Consistent read")
         self.consistent.setObjectName("consistentRead")
+        self.hide_expired = QCheckBox("Hide expired")
+        self.hide_expired.setObjectName("hideExpired")
+        self.hide_expired.setToolTip("Leave out items whose TTL time has passed (DynamoDB "
+                                     "deletes them within a few days; reads still return "
+                                     "them until then)")
         self.segments = QSpinBox()
         self.segments.setObjectName("segments")
         self.segments.setRange(1, 1000)
@@ -315,6 +322,7 @@ class QueryBuilder(QWidget):
         options = QHBoxLayout()
         options.addWidget(self.descending)
         options.addWidget(self.consistent)
+        options.addWidget(self.hide_expired)
         options.addStretch(1)
         form.addWidget(QLabel("Options"), 5, 0)
         form.addLayout(options, 5, 1)
@@ -374,7 +382,7 @@ class QueryBuilder(QWidget):
                        self.sk_value2.textChanged, self.projection.textChanged,
                        self.descending.toggled, self.consistent.toggled,
                        self.limit.valueChanged, self.sk_op.currentIndexChanged,
-                       self.segments.valueChanged,
+                       self.segments.valueChanged, self.hide_expired.toggled,
                        self.join.currentIndexChanged):
             signal.connect(self._changed)
         self.mode.buttonToggled.connect(lambda *_: self._mode_changed())
@@ -402,6 +410,13 @@ class QueryBuilder(QWidget):
         self.target.setCurrentIndex(max(pos, 0))
         self.target.blockSignals(False)
         self.see_attributes([k.name for k in info.keys] + list(info.attribute_types))
+        ttl_on = bool(info.ttl_attribute) and info.ttl_status in ("ENABLED", "ENABLING",
+                                                                  "DISABLING")
+        self.hide_expired.setEnabled(ttl_on)
+        if not ttl_on:
+            self.hide_expired.setChecked(False)
+        self.hide_expired.setText(f"Hide expired ({info.ttl_attribute})" if ttl_on
+                                  else "Hide expired")
         self._target_changed()
 
     def see_attributes(self, names: Iterable[str]) -> None:
@@ -514,6 +529,9 @@ class QueryBuilder(QWidget):
             filter_ = conditions[0]
         elif conditions:
             filter_ = And(*conditions) if self.join.currentIndex() == 0 else Or(*conditions)
+        if self.hide_expired.isChecked() and self.hide_expired.isEnabled():
+            alive = not_expired(self.info.ttl_attribute, datetime.now(UTC))
+            filter_ = alive if filter_ is None else And(filter_, alive)
         projection = tuple(p.strip() for p in self.projection.text().split(",") if p.strip())
         spec = QuerySpec(
             table=self.info.name,
@@ -554,6 +572,7 @@ class QueryBuilder(QWidget):
             "limit": self.limit.value(),
             "consistent": self.consistent.isChecked(),
             "segments": self.segments.value(),
+            "hide_expired": self.hide_expired.isChecked(),
         }
 
     def set_state(self, state: dict[str, Any]) -> None:
@@ -576,6 +595,7 @@ class QueryBuilder(QWidget):
         self.limit.setValue(int(state.get("limit", 0)))
         self.consistent.setChecked(bool(state.get("consistent", False)))
         self.segments.setValue(int(state.get("segments", 1)))
+        self.hide_expired.setChecked(bool(state.get("hide_expired", False)))
         self.update_request()
 
     def summary(self) -> str:
@@ -599,6 +619,8 @@ class QueryBuilder(QWidget):
             parts.append(f"→ {st['projection']}")
         if st["descending"] and st["mode"] == "query":
             parts.append("newest first")
+        if st["hide_expired"]:
+            parts.append("hiding expired")
         return " · ".join(parts)
 
     def _changed(self, *_args: Any) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -10,6 +11,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from app.codec import display
+from app.ttl import Expiry, absolute_text, expiry, expiry_text
 
 Index = QModelIndex | QPersistentModelIndex
 Item = dict[str, dict[str, Any]]
@@ -21,6 +23,10 @@ MAX_CELL_TEXT = 200  # longer text is cut for display; the tooltip and editor ha
 _DISPLAY = Qt.ItemDataRole.DisplayRole
 _ALIGN_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _MISSING = QBrush(QColor("#9a9a9a"))
+_EXPIRED_ROW = QBrush(QColor("#fde8e6"))
+_EXPIRED_TEXT = QBrush(QColor("#b3261e"))
+_IGNORED_TEXT = QBrush(QColor("#8a6d00"))
+EXPIRES = "⏱ expires"  # the virtual column's header
 _TYPE_COLOURS = {
     "N": QBrush(QColor("#0b5cad")),
     "BOOL": QBrush(QColor("#8a3ffc")),
@@ -63,15 +69,24 @@ class ResultsModel(QAbstractTableModel):
         self._columns: list[str] = []
         self._column_of: dict[str, int] = {}
         self._keys: list[str] = []
+        self._ttl: str | None = None  # the TTL attribute, when the table has one
+        self._now: datetime | None = None
+        self._expiry: dict[int, Expiry] = {}  # by id(item): computed once per item
 
     # --- content -----------------------------------------------------------------------
 
-    def reset(self, key_attributes: Sequence[str] = ()) -> None:
-        """Empty the grid for a new run; `key_attributes` are shown first, in order."""
+    def reset(self, key_attributes: Sequence[str] = (), ttl_attribute: str | None = None,
+              now: datetime | None = None) -> None:
+        """Empty the grid for a new run; `key_attributes` are shown first, in order. With
+        a `ttl_attribute`, an "expires" column follows them and expired rows are marked
+        (as of `now`, default the time of the reset)."""
         self.beginResetModel()
         self._rows = []
         self._keys = list(dict.fromkeys(key_attributes))
-        self._columns = list(self._keys)
+        self._ttl = ttl_attribute
+        self._now = now or datetime.now(UTC)
+        self._expiry = {}
+        self._columns = list(self._keys) + ([EXPIRES] if ttl_attribute else [])
         self._column_of = {name: i for i, name in enumerate(self._columns)}
         self.endResetModel()
 
@@ -111,6 +126,20 @@ class ResultsModel(QAbstractTableModel):
     def key_attributes(self) -> list[str]:
         return list(self._keys)
 
+    @property
+    def ttl_attribute(self) -> str | None:
+        return self._ttl
+
+    def expiry(self, row: int) -> Expiry | None:
+        """How the TTL process sees the row's item (None without a TTL attribute)."""
+        if self._ttl is None or self._now is None:
+            return None
+        item = self._rows[row]
+        found = self._expiry.get(id(item))
+        if found is None:
+            found = self._expiry[id(item)] = expiry(item, self._ttl, self._now)
+        return found
+
     # --- Qt's model interface ----------------------------------------------------------
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:
@@ -122,7 +151,13 @@ class ResultsModel(QAbstractTableModel):
     def data(self, index: Index, role: int = _DISPLAY) -> Any:
         if not index.isValid():
             return None
-        value = self._rows[index.row()].get(self._columns[index.column()])
+        name = self._columns[index.column()]
+        if role == Qt.ItemDataRole.BackgroundRole:
+            e = self.expiry(index.row())
+            return _EXPIRED_ROW if e is not None and e.expired else None
+        if name == EXPIRES and self._ttl is not None:
+            return self._expires_data(index.row(), role)
+        value = self._rows[index.row()].get(name)
         if role == _DISPLAY:
             if value is None:
                 return ""
@@ -143,6 +178,23 @@ class ResultsModel(QAbstractTableModel):
             return _type_of(value)
         return None
 
+    def _expires_data(self, row: int, role: int) -> Any:
+        e = self.expiry(row)
+        assert e is not None
+        if role == _DISPLAY:
+            return expiry_text(e)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return _EXPIRED_TEXT if e.expired else _IGNORED_TEXT if e.ignored else None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if e.at is not None:
+                note = " — expired; DynamoDB deletes it within a few days, reads still " \
+                       "return it" if e.expired else ""
+                return f"{self._ttl} = {absolute_text(e.at)}{note}"
+            return f"{self._ttl}: {e.state}"
+        if role == VALUE_ROLE:
+            return e.value
+        return None
+
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
         if orientation == Qt.Orientation.Vertical:
             return str(section + 1) if role == _DISPLAY else None
@@ -156,6 +208,9 @@ class ResultsModel(QAbstractTableModel):
             font.setBold(True)
             return font
         if role == Qt.ItemDataRole.ToolTipRole:
+            if name == EXPIRES:
+                return (f"When each item expires by its TTL attribute “{self._ttl}” "
+                        "(not an attribute of the items)")
             return f"{name} (key attribute)" if name in self._keys else name
         return None
 
@@ -163,6 +218,8 @@ class ResultsModel(QAbstractTableModel):
         if not 0 <= column < len(self._columns):
             return
         name = self._columns[column]
+        if name == EXPIRES and self._ttl is not None:
+            name = self._ttl  # the times sort as the numbers they are
         self.layoutAboutToBeChanged.emit()
         old = self.persistentIndexList()
         old_rows = [id(self._rows[i.row()]) for i in old]

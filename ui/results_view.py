@@ -175,11 +175,13 @@ class ResultsPanel(QWidget):
               request: dict[str, Any] | list[dict[str, Any]],
               key_attributes: Sequence[str] = (), limit: int | None = None,
               approx_total: int | None = None,
-              advise: Callable[[Totals], str | None] | None = None) -> None:
+              advise: Callable[[Totals], str | None] | None = None,
+              ttl_attribute: str | None = None) -> None:
         """Begin a new run (cancelling the one before) and show its first page.
 
         `request` is the client's arguments, or for a parallel scan one request per
-        segment. `advise` turns the run's totals into a warning about wasteful reads."""
+        segment. `advise` turns the run's totals into a warning about wasteful reads.
+        With `ttl_attribute`, the grid shows when each item expires."""
         self.tasks.cancel("page")
         self._generation += 1
         if isinstance(request, list) and len(request) > 1:
@@ -189,7 +191,7 @@ class ResultsPanel(QWidget):
             self.pager = Pager(conn, operation, single, limit=limit)
         self._approx_total = approx_total
         self._advise = advise
-        self.model.reset(key_attributes)
+        self.model.reset(key_attributes, ttl_attribute)
         self.ledger.reset()
         self.totals.setText("No requests yet.")
         self.advice.hide()
@@ -248,7 +250,7 @@ class ResultsPanel(QWidget):
         if generation != self._generation:
             return  # a newer run started while this page was on its way
         if replace:
-            self.model.reset(self.model.key_attributes)
+            self.model.reset(self.model.key_attributes, self.model.ttl_attribute)
             self.grid.clear_sort_indicator()
             self._first_shown = batch.index
         self._show(batch)

@@ -145,3 +145,50 @@ def test_cells_show_exact_values(items_of):
     assert cell("middle_name") == "null"
     assert model.index(row, model.columns.index("lifetime_points")).data(
         Qt.ItemDataRole.TextAlignmentRole) is not None  # numbers align right
+
+
+def test_the_expires_column_marks_expired_rows(items_of, qtbot):
+    from datetime import UTC, datetime
+
+    from app.ttl import expiry
+    from ui.results_model import EXPIRES
+
+    panel = items_of("UserSessions")
+    panel.load_all()
+    qtbot.waitUntil(lambda: not panel.busy and not panel.pager.has_next, timeout=WAIT_MS)
+    model = panel.model
+    assert model.columns[:2] == ["session_id", EXPIRES]
+    col = model.columns.index(EXPIRES)
+    now = datetime.now(UTC)
+    expected = {model.item(r)["session_id"]["S"]: expiry(model.item(r), "expires_at", now)
+                for r in range(model.rowCount())}
+    texts = {model.item(r)["session_id"]["S"]: model.index(r, col).data()
+             for r in range(model.rowCount())}
+    marked = {model.item(r)["session_id"]["S"] for r in range(model.rowCount())
+              if model.index(r, 0).data(Qt.ItemDataRole.BackgroundRole) is not None}
+    assert marked == {k for k, e in expected.items() if e.expired} and marked
+    assert all(texts[k].startswith("expired ") for k in marked)
+    assert sorted(texts.values()).count("ignored: not a number") == 2  # the two "never"s
+    assert sum(t.startswith("ignored: looks like milliseconds (meant ")
+               for t in texts.values()) == 3
+    live = [k for k, e in expected.items() if e.state == "expires"]
+    assert live and all(texts[k].startswith("in ") for k in live)
+    tip = model.index(0, col).data(Qt.ItemDataRole.ToolTipRole)
+    assert tip.startswith("expires_at")
+
+
+def test_hide_expired_leaves_expired_items_out(items_of, window, qtbot):
+    panel = items_of("UserSessions")
+    builder = window.builder
+    assert builder.hide_expired.isEnabled()
+    builder.hide_expired.setChecked(True)
+    before = panel.pager
+    builder.run()
+    qtbot.waitUntil(lambda: panel.pager is not before and not panel.busy, timeout=WAIT_MS)
+    if panel.pager.has_next:
+        panel.load_all()
+        qtbot.waitUntil(lambda: not panel.busy and not panel.pager.has_next, timeout=WAIT_MS)
+    rows = range(panel.model.rowCount())
+    assert panel.model.rowCount() > 0
+    assert not [r for r in rows if panel.model.expiry(r).expired]
+    assert "attribute_type" in builder.code["Request"].toPlainText()
