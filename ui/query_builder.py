@@ -106,6 +106,15 @@ class FilterRow(QWidget):
     def __init__(self, completer_model: QStringListModel) -> None:
         super().__init__()
         self.setObjectName("filterRow")
+        self.group = QSpinBox()
+        self.group.setObjectName("filterGroup")
+        self.group.setRange(1, 9)
+        self.group.setPrefix("(")
+        self.group.setSuffix(")")
+        self.group.setToolTip("Group: conditions with the same number are grouped in "
+                              "parentheses. Inside a group they join the other way: with "
+                              "\"all of\" groups are ANDed and a group's rows ORed; with "
+                              "\"any of\" groups are ORed and a group's rows ANDed.")
         self.negate = QCheckBox("not")
         self.negate.setToolTip("Negate this condition")
         self.path = QLineEdit()
@@ -132,16 +141,17 @@ class FilterRow(QWidget):
         layout.setSpacing(4)
         for w in (self.path, self.value, self.value2):
             w.setMinimumWidth(50)
-        for w in (self.negate, self.path, self.op, self.kind, self.value, self.value2,
+        for w in (self.group, self.negate, self.path, self.op, self.kind, self.value, self.value2,
                   self.remove):
             layout.addWidget(w)
-        layout.setStretch(1, 2)
-        layout.setStretch(4, 3)
-        layout.setStretch(5, 1)
+        layout.setStretch(2, 2)
+        layout.setStretch(5, 3)
+        layout.setStretch(6, 1)
         self.path.textChanged.connect(self.changed)
         self.value.textChanged.connect(self.changed)
         self.value2.textChanged.connect(self.changed)
         self.negate.toggled.connect(self.changed)
+        self.group.valueChanged.connect(self.changed)
         self.kind.currentIndexChanged.connect(self.changed)
         self.op.currentIndexChanged.connect(self._op_changed)
         self.remove.clicked.connect(lambda: self.removed.emit(self))
@@ -159,13 +169,14 @@ class FilterRow(QWidget):
         self.changed.emit()
 
     def set(self, path: str, op: str, value: str = "", kind: str = "auto",
-            value2: str = "", negate: bool = False) -> None:
+            value2: str = "", negate: bool = False, group: int = 1) -> None:
         self.path.setText(path)
         self.op.setCurrentText(op)
         self.kind.setCurrentText(kind)
         self.value.setText(value)
         self.value2.setText(value2)
         self.negate.setChecked(negate)
+        self.group.setValue(group)
 
     def condition(self) -> Condition | None:
         """None for an empty row; `SpecError` for a row that is filled in wrongly."""
@@ -471,9 +482,9 @@ class QueryBuilder(QWidget):
     # --- filters -----------------------------------------------------------------------
 
     def add_filter(self, path: str = "", op: str = "=", value: str = "", kind: str = "auto",
-                   value2: str = "", negate: bool = False) -> FilterRow:
+                   value2: str = "", negate: bool = False, group: int = 1) -> FilterRow:
         row = FilterRow(self.attributes)
-        row.set(path, op, value, kind, value2, negate)
+        row.set(path, op, value, kind, value2, negate, group)
         row.changed.connect(self._changed)
         row.removed.connect(self._remove_filter)
         self.rows.append(row)
@@ -523,12 +534,19 @@ class QueryBuilder(QWidget):
                     term = {"=": key.eq, "<": key.lt, "<=": key.lte, ">": key.gt,
                             ">=": key.gte}[op](first)
                 key_condition = key_condition & term
-        conditions = [c for c in (row.condition() for row in self.rows) if c is not None]
+        groups: dict[int, list[Condition]] = {}
+        for row in self.rows:
+            cond = row.condition()
+            if cond is not None:
+                groups.setdefault(row.group.value(), []).append(cond)
+        outer, inner = (And, Or) if self.join.currentIndex() == 0 else (Or, And)
+        parts = [conds[0] if len(conds) == 1 else inner(*conds)
+                 for _n, conds in sorted(groups.items())]
         filter_: Condition | None = None
-        if len(conditions) == 1:
-            filter_ = conditions[0]
-        elif conditions:
-            filter_ = And(*conditions) if self.join.currentIndex() == 0 else Or(*conditions)
+        if len(parts) == 1:
+            filter_ = parts[0]
+        elif parts:
+            filter_ = outer(*parts)
         if self.hide_expired.isChecked() and self.hide_expired.isEnabled():
             alive = not_expired(self.info.ttl_attribute, datetime.now(UTC))
             filter_ = alive if filter_ is None else And(filter_, alive)
@@ -564,7 +582,8 @@ class QueryBuilder(QWidget):
             "sk2": self.sk_value2.text(),
             "filters": [{"path": r.path.text(), "op": r.op.currentText(),
                          "kind": r.kind.currentText(), "value": r.value.text(),
-                         "value2": r.value2.text(), "negate": r.negate.isChecked()}
+                         "value2": r.value2.text(), "negate": r.negate.isChecked(),
+                         "group": r.group.value()}
                         for r in self.rows],
             "join": self.join.currentIndex(),
             "projection": self.projection.text(),
@@ -588,7 +607,8 @@ class QueryBuilder(QWidget):
         for f in state.get("filters", []):
             self.add_filter(str(f.get("path", "")), str(f.get("op", "=")),
                             str(f.get("value", "")), str(f.get("kind", "auto")),
-                            str(f.get("value2", "")), bool(f.get("negate", False)))
+                            str(f.get("value2", "")), bool(f.get("negate", False)),
+                            int(f.get("group", 1)))
         self.join.setCurrentIndex(int(state.get("join", 0)))
         self.projection.setText(str(state.get("projection", "")))
         self.descending.setChecked(bool(state.get("descending", False)))
@@ -610,9 +630,14 @@ class QueryBuilder(QWidget):
             if len(keys) > 1 and st["sk_op"] != "(any)":
                 tail = f" and {st['sk2']}" if st["sk_op"] == "between" else ""
                 parts.append(f"{keys[1].name} {st['sk_op']} {st['sk']}{tail}")
-        joiner = " AND " if st["join"] == 0 else " OR "
-        filters = [("NOT " if f["negate"] else "") + f"{f['path']} {f['op']} {f['value']}".strip()
-                   for f in st["filters"] if f["path"]]
+        joiner, inside = (" AND ", " OR ") if st["join"] == 0 else (" OR ", " AND ")
+        groups: dict[int, list[str]] = {}
+        for f in st["filters"]:
+            if f["path"]:
+                text = ("NOT " if f["negate"] else "") + f"{f['path']} {f['op']} {f['value']}"
+                groups.setdefault(f["group"], []).append(text.strip())
+        filters = [t[0] if len(t) == 1 else "(" + inside.join(t) + ")"
+                   for _n, t in sorted(groups.items())]
         if filters:
             parts.append("where " + joiner.join(filters))
         if st["projection"]:

@@ -241,3 +241,23 @@ def test_runs_go_into_the_history_and_come_back(builder_on, window):
     assert [(e.name, e.summary) for e in saved] == [("paid orders of 3", "Scan")]
     window.delete_saved_query(saved[0])
     assert [e.name for e in history.entries() if e.name] == []
+
+
+def test_filter_groups_put_parentheses_where_the_user_means(builder_on, sandbox, qtbot):
+    builder, panel, run = builder_on("Orders")
+    builder.add_filter("status", "=", "PAID", "S", group=1)
+    builder.add_filter("status", "=", "SHIPPED", "S", group=1)
+    builder.add_filter("total", ">", "500", "N", group=2)
+    run()
+    _load_all(panel, qtbot)
+    request = builder.code["Request"].toPlainText()
+    assert '"FilterExpression": "(#n0 = :v0 OR #n0 = :v1) AND #n1 > :v2"' in request
+    assert builder.summary() == ("Scan · where (status = PAID OR status = SHIPPED) AND "
+                                 "total > 500")
+    expected = sorted(o["order_id"]["S"] for o in _all(sandbox, "Orders")
+                      if o["status"]["S"] in ("PAID", "SHIPPED")
+                      and Decimal(o["total"]["N"]) > 500)
+    assert sorted(v["S"] for v in _values(panel, "order_id")) == expected and expected
+    builder.join.setCurrentIndex(1)  # any of: groups ORed, a group's rows ANDed
+    builder.update_request()
+    assert "(#n0 = :v0 AND #n0 = :v1) OR #n1 > :v2" in builder.code["Request"].toPlainText()
