@@ -12,6 +12,7 @@ from app import catalog
 from app.catalog import IndexInfo, TableInfo
 from app.connections import Connection
 from app.errors import DynascopeError
+from ui import colors
 from ui.resources import icon
 from ui.tasks import Tasks, user_message
 
@@ -33,6 +34,7 @@ class Node:
     loading: bool = False
     loaded: bool = False  # the first page (or the description) has arrived
     error: str = ""  # message nodes, and the tooltip of a node whose load failed
+    command: str = ""  # a shell command that fixes `error` (e.g. `aws sso login ...`)
 
     def row(self) -> int:
         return self.parent.children.index(self) if self.parent else 0
@@ -80,6 +82,11 @@ class CatalogModel(QAbstractItemModel):
     def connections(self) -> list[Connection]:
         return [n.connection for n in self._root.children if n.connection]
 
+    def connection_row(self, connection_id: str) -> int:
+        """The row of the open connection made from saved connection `connection_id`, or -1."""
+        return next((row for row, n in enumerate(self._root.children)
+                     if n.connection and n.connection.profile.id == connection_id), -1)
+
     def shutdown(self) -> None:
         self._tasks.cancel_all()
 
@@ -111,6 +118,7 @@ class CatalogModel(QAbstractItemModel):
             self.endRemoveRows()
         node.loaded = False
         node.error = ""
+        node.command = ""
         node.info = None
         self.fetchMore(self.index_of(node))
 
@@ -178,6 +186,8 @@ class CatalogModel(QAbstractItemModel):
             return self._icon(node)
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(node)
+        if role == Qt.ItemDataRole.BackgroundRole and node.kind == "connection":
+            return colors.row_tint(node.conn().profile.color)
         if role == Qt.ItemDataRole.ForegroundRole and node.kind == "message":
             return QBrush(QColor("#b3261e") if node.error else QColor("#6b6b6b"))
         if role == Qt.ItemDataRole.FontRole and node.kind == "message":
@@ -270,9 +280,10 @@ class CatalogModel(QAbstractItemModel):
     def _failed(self, node: Node, exc: DynascopeError) -> None:
         message, hint = user_message(exc)
         node.error = f"{message} {hint}".strip()
+        node.command = exc.command
         node.loaded = True  # stop Qt from asking again; refresh() retries
         self._append(node, [Node("message", f"{message} — F5 retries", node,
-                                 error=node.error)])
+                                 error=node.error, command=node.command)])
         self._changed(node)
         self.loadFailed.emit(node, message, hint)
 
@@ -291,8 +302,13 @@ class CatalogModel(QAbstractItemModel):
     @staticmethod
     def _label(node: Node) -> str:
         if node.kind == "connection":
+            if not node.connection:
+                return node.name
+            p = node.connection.profile
+            flags = "".join(f"  [{f}]" for f, on in (("read-only", p.read_only),
+                                                      ("production", p.production)) if on)
             suffix = "  (loading…)" if node.loading else ""
-            return f"{node.connection.profile.label}{suffix}" if node.connection else node.name
+            return f"{p.label}{flags}{suffix}"
         if node.kind == "table":
             return f"{node.name}  (loading…)" if node.loading else node.name
         if node.kind == "index" and node.index_info:
@@ -302,7 +318,8 @@ class CatalogModel(QAbstractItemModel):
     @staticmethod
     def _icon(node: Node) -> Any:
         if node.kind == "connection":
-            return icon("connection")
+            color = node.connection.profile.color if node.connection else ""
+            return colors.badged_icon(icon("connection"), color)
         if node.kind == "table":
             return icon("table")
         if node.kind == "index":
@@ -317,7 +334,15 @@ class CatalogModel(QAbstractItemModel):
             return node.error
         if node.kind == "connection" and node.connection:
             p = node.connection.profile
-            return f"{p.name}\nendpoint: {p.endpoint_url or 'AWS'}\nregion: {p.region}"
+            region = p.region or "the AWS profile's"
+            lines = [p.name, f"endpoint: {p.endpoint_url or 'AWS'}", f"region: {region}"]
+            if p.profile_name:
+                lines.append(f"AWS profile: {p.profile_name}")
+            if p.read_only:
+                lines.append("read-only: every write is refused")
+            if p.production:
+                lines.append("production: asks before every write")
+            return "\n".join(lines)
         if node.kind == "index" and node.index_info:
             i = node.index_info
             keys = ", ".join(f"{k.name} ({k.role})" for k in i.keys)

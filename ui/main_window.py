@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QItemSelection, QModelIndex, Qt, qVersion
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
@@ -33,7 +34,14 @@ from app.errors import DynascopeError
 from app.history import Entry, History, connection_key
 from app.query import QuerySpec
 from app.sandbox import SANDBOX_REGION, Sandbox
+from ui import colors
 from ui.catalog_tree import CatalogModel, Node
+from ui.connection_dialog import (
+    ConnectionManager,
+    SavedConnectionsPage,
+    confirm_write,
+    error_box,
+)
 from ui.history_view import HistoryPanel
 from ui.partiql_editor import PartiqlEditor
 from ui.query_builder import QueryBuilder
@@ -106,6 +114,8 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(icon("dynascope"))
         self.resize(1240, 780)
         self.sandbox_region = sandbox_region
+        self.settings_path = settings_path  # None: app.settings.default_path()
+        self.connection_dialog: ConnectionManager | None = None
         self.sandboxes: list[Sandbox] = []
         self.tasks = Tasks(self._report_failure)
 
@@ -127,14 +137,24 @@ class MainWindow(QMainWindow):
             "You have no saved connection yet. Start with the local sandbox: a DynamoDB "
             "endpoint on this machine with five demo tables, so you can look around "
             "without touching a real account.\n\nTo open DynamoDB Local, LocalStack or "
-            "another endpoint instead, use File ▸ Connect to endpoint.")
+            "another endpoint instead, use File ▸ Connect to endpoint; to save AWS "
+            "profiles and endpoints, File ▸ Manage connections.")
         self.sandbox_button = self.welcome.add_button(
             "Open the local sandbox", "openSandboxButton", primary=True)
         self.sandbox_button.clicked.connect(self.open_sandbox)
+        self.start_page = SavedConnectionsPage()
+        self.start_page.connectRequested.connect(self.connect_profile)
+        self.start_page.manageRequested.connect(self.manage_connections)
+        self.start_page.sandboxRequested.connect(self.open_sandbox)
         self.message = MessagePage("messagePage")
         self.retry_button = self.message.add_button("Retry", "retryButton")
         self.retry_button.clicked.connect(self.refresh)
         self.retry_button.hide()
+        self.copy_command_button = self.message.add_button("Copy command",
+                                                           "copyCommandButton")
+        self.copy_command_button.clicked.connect(self._copy_message_command)
+        self.copy_command_button.hide()
+        self._message_command = ""
 
         self.pages = QStackedWidget()
         self.results = ResultsPanel()
@@ -170,7 +190,7 @@ class MainWindow(QMainWindow):
         self.table_tabs.currentChanged.connect(lambda _i: self._ensure_items())
         self._table: tuple[Node, TableInfo, str | None] | None = None  # what is shown
         self._items_of: tuple[int, str, str | None] | None = None  # whose items the grid has
-        for page in (self.welcome, self.message, self.table_tabs):
+        for page in (self.welcome, self.start_page, self.message, self.table_tabs):
             self.pages.addWidget(page)
 
         splitter = QSplitter()
@@ -189,6 +209,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.status_progress)
         self._build_menus()
         self.pages.setCurrentWidget(self.welcome)
+        self._show_start_page()
 
     # --- menus -------------------------------------------------------------------------
 
@@ -197,6 +218,8 @@ class MainWindow(QMainWindow):
         self.sandbox_action = self._action(file_menu, "Open local &sandbox", self.open_sandbox,
                                            "Ctrl+Shift+S")
         self._action(file_menu, "Connect to &endpoint…", self.ask_endpoint, "Ctrl+Shift+E")
+        self._action(file_menu, "&Manage connections…", self.manage_connections,
+                     "Ctrl+Shift+M")
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         view_menu = self.menuBar().addMenu("&View")
@@ -226,16 +249,22 @@ class MainWindow(QMainWindow):
         return index
 
     def open_sandbox(self) -> None:
+        self._open_sandbox()
+
+    def _open_sandbox(self, saved: ConnectionProfile | None = None) -> None:
+        """Open the local sandbox, as `saved` (a saved sandbox connection: its name, colour
+        and flags) when given. A sandbox already open is selected instead."""
         if self.tasks.running("sandbox"):
             return
         for row, existing in enumerate(self.model.connections()):
             if existing.profile.kind == "sandbox" and any(
-                    existing.profile.endpoint_url == s.endpoint_url for s in self.sandboxes):
+                    existing.profile.endpoint_url == s.endpoint_url for s in self.sandboxes
+            ) and (saved is None or existing.profile.id == saved.id):
                 self.tree.setCurrentIndex(self.model.index(row, 0))
                 return
-        self.tasks.start(self._start_sandbox(), key="sandbox")
+        self.tasks.start(self._start_sandbox(saved), key="sandbox")
 
-    async def _start_sandbox(self) -> None:
+    async def _start_sandbox(self, saved: ConnectionProfile | None = None) -> None:
         box = Sandbox(region=self.sandbox_region)
         loop = asyncio.get_running_loop()
         self.sandbox_button.setEnabled(False)
@@ -256,7 +285,12 @@ class MainWindow(QMainWindow):
         self.sandboxes.append(box)
         self.show_status(f"Sandbox ready at {box.endpoint_url} (region {box.region}) "
                          f"in {box.seconds_to_ready:.1f} s")
-        self.add_connection(box.profile)
+        profile = box.profile
+        if saved is not None:
+            profile = dataclasses.replace(
+                profile, id=saved.id, name=saved.name, color=saved.color,
+                read_only=saved.read_only, production=saved.production)
+        self.add_connection(profile)
 
     def _sandbox_progress(self, step: str, done: int, total: int) -> None:
         for bar in (self.welcome.progress, self.status_progress):
@@ -264,6 +298,44 @@ class MainWindow(QMainWindow):
             bar.setValue(done)
             bar.setFormat(f"{step} %p%")
             bar.show()
+
+    def manage_connections(self) -> None:
+        """File ▸ Manage connections (Ctrl+Shift+M): the connection manager dialog."""
+        if self.connection_dialog is not None:
+            self.connection_dialog.raise_()
+            self.connection_dialog.activateWindow()
+            return
+        dialog = ConnectionManager(self.settings_path, self)
+        dialog.connectRequested.connect(self.connect_profile)
+        dialog.saved.connect(self._show_start_page)
+        dialog.finished.connect(lambda _result: self._connection_dialog_closed(dialog))
+        self.connection_dialog = dialog
+        dialog.open()
+
+    def _connection_dialog_closed(self, dialog: ConnectionManager) -> None:
+        if self.connection_dialog is dialog:
+            self.connection_dialog = None
+        dialog.deleteLater()
+        self._show_start_page()
+
+    def connect_profile(self, profile: ConnectionProfile) -> None:
+        """Open a connection from the manager or the start page (selected if open)."""
+        if profile.kind == "sandbox":
+            self._open_sandbox(profile)
+            return
+        row = self.model.connection_row(profile.id)
+        if row >= 0:
+            self.tree.setCurrentIndex(self.model.index(row, 0))
+            return
+        self.add_connection(profile)
+
+    def _show_start_page(self) -> None:
+        """The saved connections instead of the welcome page, when there are any."""
+        count = self.start_page.reload(self.settings_path)
+        if self.pages.currentWidget() in (self.welcome, self.start_page):
+            problem = bool(self.start_page.problem.text())
+            self.pages.setCurrentWidget(
+                self.start_page if count or problem else self.welcome)
 
     def ask_endpoint(self) -> None:
         url, ok = QInputDialog.getText(
@@ -298,6 +370,7 @@ class MainWindow(QMainWindow):
                 self._show_table(table, table.info, node.name)
                 self.details.select_index(node.name)
             return
+        self._set_message_command("")
         if node.kind == "connection":
             p = node.conn().profile
             self.retry_button.hide()
@@ -310,6 +383,7 @@ class MainWindow(QMainWindow):
             self.message.set_text(f"Could not load {node.parent.name}",
                                   f"{node.error}\n\nPress F5 or Retry to try again.")
             self.retry_button.show()
+            self._set_message_command(node.command)
             self.pages.setCurrentWidget(self.message)
             return
         if node.kind != "table":
@@ -333,7 +407,10 @@ class MainWindow(QMainWindow):
             self._show_table(node, info)
 
     def _show_table(self, node: Node, info: TableInfo, index_name: str | None = None) -> None:
-        self.details.show_info(info, node.conn().profile.region)
+        profile = node.conn().profile
+        for tabs in (self.table_tabs, self.readers):  # the connection's colour on its tabs
+            colors.tint_tabs(tabs, profile.color, profile.name)
+        self.details.show_info(info, profile.region)
         self._table = (node, info, index_name)
         self.pages.setCurrentWidget(self.table_tabs)
         self._ensure_items()
@@ -436,11 +513,17 @@ class MainWindow(QMainWindow):
         if self._table is None:
             return
         node, info, _index = self._table
-        self._last_run = "partiql"
-        self._remember("partiql", self.partiql.state(), self.partiql.summary())
-        self.results.start(node.conn(), "ExecuteStatement", request,
-                           key_attributes=[k.name for k in info.keys],
-                           ttl_attribute=_ttl_attribute(info))
+        conn = node.conn()
+
+        def send() -> None:
+            self._last_run = "partiql"
+            self._remember("partiql", self.partiql.state(), self.partiql.summary())
+            self.results.start(conn, "ExecuteStatement", request,
+                               key_attributes=[k.name for k in info.keys],
+                               ttl_attribute=_ttl_attribute(info))
+
+        # A production connection asks before a statement that writes; reads just run.
+        confirm_write(self, conn, "ExecuteStatement", request, send, "this PartiQL statement")
 
     def _results_failed(self, message: str, hint: str) -> None:
         self.show_status(f"{message} {hint}".strip(), error=True)
@@ -473,6 +556,7 @@ class MainWindow(QMainWindow):
         if node.kind == "table" and self._current_node() is node:
             self.message.set_text(f"Could not describe {node.name}", f"{message}\n\n{hint}")
             self.retry_button.show()
+            self._set_message_command(node.command)
             self.pages.setCurrentWidget(self.message)
 
     def refresh(self) -> None:
@@ -501,17 +585,24 @@ class MainWindow(QMainWindow):
         self.status_label.style().unpolish(self.status_label)
         self.status_label.style().polish(self.status_label)
 
-    def show_error(self, message: str, hint: str = "") -> None:
+    def show_error(self, message: str, hint: str = "", command: str = "") -> QMessageBox:
+        """The error in the status bar and in a box; "Copy command" when `command` fixes it."""
         self.show_status(f"{message} {hint}".strip(), error=True)
-        box = QMessageBox(QMessageBox.Icon.Warning, "Dynascope", message,
-                          QMessageBox.StandardButton.Ok, self)
-        box.setObjectName("errorBox")
-        box.setInformativeText(hint)
-        box.open()
+        return error_box(self, message, hint, command)
 
     def _report_failure(self, exc: BaseException) -> None:
         message, hint = user_message(exc)
-        self.show_error(message, hint)
+        self.show_error(message, hint, getattr(exc, "command", "") or "")
+
+    def _set_message_command(self, command: str) -> None:
+        self._message_command = command
+        self.copy_command_button.setToolTip(command)
+        self.copy_command_button.setVisible(bool(command))
+
+    def _copy_message_command(self) -> None:
+        if self._message_command:
+            QGuiApplication.clipboard().setText(self._message_command)
+            self.show_status(f"Copied: {self._message_command}")
 
     def about(self) -> None:
         QMessageBox.about(

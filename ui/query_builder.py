@@ -482,7 +482,12 @@ class QueryBuilder(QWidget):
     # --- filters -----------------------------------------------------------------------
 
     def add_filter(self, path: str = "", op: str = "=", value: str = "", kind: str = "auto",
-                   value2: str = "", negate: bool = False, group: int = 1) -> FilterRow:
+                   value2: str = "", negate: bool = False,
+                   group: int | None = None) -> FilterRow:
+        """Add a filter row. Without a `group`, the row gets a group of its own, so rows
+        join with the form's "all of" / "any of" until the user groups them."""
+        if group is None:
+            group = min(9, max((r.group.value() for r in self.rows), default=0) + 1)
         row = FilterRow(self.attributes)
         row.set(path, op, value, kind, value2, negate, group)
         row.changed.connect(self._changed)
@@ -608,7 +613,7 @@ class QueryBuilder(QWidget):
             self.add_filter(str(f.get("path", "")), str(f.get("op", "=")),
                             str(f.get("value", "")), str(f.get("kind", "auto")),
                             str(f.get("value2", "")), bool(f.get("negate", False)),
-                            int(f.get("group", 1)))
+                            f.get("group"))
         self.join.setCurrentIndex(int(state.get("join", 0)))
         self.projection.setText(str(state.get("projection", "")))
         self.descending.setChecked(bool(state.get("descending", False)))

@@ -72,7 +72,9 @@ def test_next_and_previous_pages(items_of, qtbot):
 
 def test_scrolling_to_the_bottom_appends_the_next_page(items_of, qtbot):
     panel = items_of("Orders")
-    panel.grid.verticalScrollBar().setValue(panel.grid.verticalScrollBar().maximum())
+    bar = panel.grid.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0, timeout=WAIT_MS)  # laid out: it can scroll
+    bar.setValue(bar.maximum())
     qtbot.waitUntil(lambda: panel.model.rowCount() == 200 and not panel.busy, timeout=WAIT_MS)
     assert panel.status.text().startswith("Pages 1–2")
     assert len(set(_keys(panel.model))) == 200
