@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import dataclasses
 from pathlib import Path
 from typing import Any
@@ -47,8 +48,10 @@ from ui.partiql_editor import PartiqlEditor
 from ui.query_builder import QueryBuilder
 from ui.resources import icon
 from ui.results_view import ResultsPanel
+from ui.streams_view import StreamsPanel
 from ui.table_info import TableInfoPanel
 from ui.tasks import Tasks, user_message
+from ui.ttl_view import TtlPanel
 
 
 class MessagePage(QWidget):
@@ -95,6 +98,12 @@ class MessagePage(QWidget):
     def set_text(self, title: str, text: str) -> None:
         self.title.setText(title)
         self.text.setText(text)
+
+
+def key_text(value: dict) -> str:
+    """A key value as the builder's field takes it (binary keys in base64)."""
+    (kind, v), = value.items()
+    return base64.b64encode(v).decode("ascii") if kind == "B" else str(v)
 
 
 def _ttl_attribute(info: TableInfo) -> str | None:
@@ -187,6 +196,20 @@ class MainWindow(QMainWindow):
         self.items_page.setStretchFactor(1, 3)
         self.items_page.setSizes([330, 470])
         self.table_tabs.addTab(self.items_page, "Items")
+        self.streams = StreamsPanel()
+        self.streams.tableChanged.connect(lambda _info: self.refresh())
+        self.streams.failed.connect(
+            lambda message, hint: self.show_status(f"{message} {hint}".strip(), error=True))
+        self.streams.openItem.connect(self.open_item_keys)
+        self.table_tabs.addTab(self.streams, "Stream")
+        self.ttl = TtlPanel()
+        self.ttl.ttlChanged.connect(lambda _status: self.refresh())
+        self.ttl.failed.connect(
+            lambda message, hint: self.show_status(f"{message} {hint}".strip(), error=True))
+        self.ttl.watch_items(self.results.model.items)  # the histogram of the loaded items
+        self.results.model.rowsInserted.connect(self.ttl.items_changed)
+        self.results.model.modelReset.connect(self.ttl.items_changed)
+        self.table_tabs.addTab(self.ttl, "TTL")
         self.table_tabs.currentChanged.connect(lambda _i: self._ensure_items())
         self._table: tuple[Node, TableInfo, str | None] | None = None  # what is shown
         self._items_of: tuple[int, str, str | None] | None = None  # whose items the grid has
@@ -227,6 +250,10 @@ class MainWindow(QMainWindow):
         self._action(view_menu, "Table &details",
                      lambda: self.table_tabs.setCurrentWidget(self.details), "Ctrl+1")
         self._action(view_menu, "Table &items", self.show_items, "Ctrl+2")
+        self._action(view_menu, "Table &stream",
+                     lambda: self.table_tabs.setCurrentWidget(self.streams), "Ctrl+3")
+        self._action(view_menu, "Table &TTL",
+                     lambda: self.table_tabs.setCurrentWidget(self.ttl), "Ctrl+4")
         help_menu = self.menuBar().addMenu("&Help")
         self._action(help_menu, "&About Dynascope", self.about)
 
@@ -411,6 +438,8 @@ class MainWindow(QMainWindow):
         for tabs in (self.table_tabs, self.readers):  # the connection's colour on its tabs
             colors.tint_tabs(tabs, profile.color, profile.name)
         self.details.show_info(info, profile.region)
+        self.streams.set_table(node.conn(), info)
+        self.ttl.set_table(node.conn(), info)
         self._table = (node, info, index_name)
         self.pages.setCurrentWidget(self.table_tabs)
         self._ensure_items()
@@ -439,6 +468,26 @@ class MainWindow(QMainWindow):
         finally:
             self._recording = True
         self._show_history()
+
+    def open_item_keys(self, keys: dict) -> None:
+        """From a stream record to the live item: a Query on its keys in the Items tab."""
+        if self._table is None:
+            return
+        _node, info, _index = self._table
+        self.table_tabs.setCurrentWidget(self.items_page)
+        self.readers.setCurrentWidget(self.builder)
+        b = self.builder
+        b.target.setCurrentIndex(0)  # the table itself
+        b.query_radio.setChecked(True)
+        b.clear_filters()
+        b.pk_value.setText(key_text(keys[info.partition_key.name]))
+        sk = info.sort_key
+        if sk is not None and sk.name in keys:
+            b.sk_op.setCurrentText("=")
+            b.sk_value.setText(key_text(keys[sk.name]))
+        else:
+            b.sk_op.setCurrentIndex(0)
+        b.run()
 
     # --- history and saved queries -----------------------------------------------------
 
@@ -614,6 +663,8 @@ class MainWindow(QMainWindow):
 
     def shutdown(self) -> None:
         """Cancel what is running and stop the sandboxes this window started."""
+        self.streams.shutdown()
+        self.ttl.shutdown()
         self.tasks.cancel_all()
         self.model.shutdown()
         self.results.shutdown()

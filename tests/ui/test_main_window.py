@@ -208,3 +208,26 @@ def test_counts_in_the_details_match_the_generated_data(window, qtbot, sandbox):
     assert window.details.index_table.column_texts(0) == ["inverted-index"]
     assert window.details.index_table.column_texts(2) == ["SK (S)"]
     assert window.details.index_table.column_texts(3) == ["PK (S)"]
+
+
+def test_stream_and_ttl_tabs_follow_the_selected_table(window, qtbot, sandbox):
+    _open_sandbox(window, qtbot, sandbox)
+    _select_table(window, qtbot, "UserSessions")
+    window.table_tabs.setCurrentWidget(window.streams)
+    window.streams.load_history()
+    qtbot.waitUntil(lambda: window.streams.model.rowCount() >= 300, timeout=WAIT_MS)
+    window.table_tabs.setCurrentWidget(window.ttl)
+    assert "expires_at" in window.ttl.status.text()
+    # From a stream record to the live item: a Query on its keys in the Items tab.
+    import boto3
+
+    client = boto3.client("dynamodb", endpoint_url=sandbox.endpoint_url,
+                          region_name=sandbox.region, aws_access_key_id="x",
+                          aws_secret_access_key="x")
+    sid = client.scan(TableName="UserSessions", Limit=1)["Items"][0]["session_id"]
+    window.open_item_keys({"session_id": sid})
+    panel = window.results
+    qtbot.waitUntil(lambda: panel.pager is not None and panel.pager.operation == "Query"
+                    and not panel.busy and panel.model.rowCount() == 1, timeout=WAIT_MS)
+    assert panel.model.item(0)["session_id"] == sid
+    assert window.table_tabs.currentWidget() is window.items_page
