@@ -18,6 +18,7 @@ import botocore.exceptions
 import botocore.session
 from botocore.config import Config
 
+from app import fastpath
 from app.aws_config import profile_from_config
 from app.errors import EXPIRED_CODES, DynascopeError, MfaCancelled, ReadOnlyError, describe
 
@@ -249,14 +250,19 @@ class Connection:
     making them resolves credentials (SSO token files, assume-role, credential_process,
     instance metadata), which can block or prompt for an MFA code. `Connection(profile,
     client)` wraps a client made elsewhere.
+
+    Scan, Query and ExecuteStatement pages take the fast path (`app.fastpath`: the same
+    items without botocore's shape walk) unless `fast_path` is False, or it is None and
+    the environment says ``DYNASCOPE_FAST_PATH=0``.
     """
 
     def __init__(self, profile: ConnectionProfile, client: Any = None, *,
                  mfa_prompter: MfaPrompter | None = None,
-                 max_attempts: int = MAX_ATTEMPTS) -> None:
+                 max_attempts: int = MAX_ATTEMPTS, fast_path: bool | None = None) -> None:
         self.profile = profile
         self.mfa_prompter = mfa_prompter
         self.max_attempts = max_attempts
+        self._fast_path = fastpath.enabled_by_default() if fast_path is None else fast_path
         self._lock = threading.Lock()
         self._owns_client = client is None
         self._built: _Built | None = None
@@ -265,6 +271,7 @@ class Connection:
             self._built = _Built(session=None, client=client,
                                  profile_name=profile.profile_name)
             self._install_guard(client)
+            self._install_fast_path(client)
 
     def __repr__(self) -> str:
         state = "ready" if self.ready else "not yet signed in"
@@ -281,6 +288,19 @@ class Connection:
     def client(self) -> Any:
         """The DynamoDB client. Making it may block: from the GUI thread use `call`."""
         return self._ensure().client
+
+    @property
+    def fast_path(self) -> bool:
+        """Pages of Scan, Query and ExecuteStatement skip botocore's shape walk."""
+        return self._fast_path
+
+    def set_fast_path(self, on: bool) -> None:
+        """Turn the fast page path on or off, for the client made now and later ones."""
+        with self._lock:
+            self._fast_path = on
+            built = self._built
+        if built is not None:
+            self._install_fast_path(built.client)
 
     @property
     def region(self) -> str:
@@ -448,6 +468,7 @@ class Connection:
         built.client = session.client("dynamodb", endpoint_url=p.endpoint_url,
                                       config=client_config(self.max_attempts))
         self._install_guard(built.client)
+        self._install_fast_path(built.client)
         return built
 
     @staticmethod
@@ -509,16 +530,23 @@ class Connection:
     def _guard(self, params: Mapping[str, Any], model: Any, **_kwargs: Any) -> None:
         self.check_allowed(model.name, params)
 
+    def _install_fast_path(self, client: Any) -> None:
+        if self._fast_path:
+            fastpath.install(client)
+        else:
+            fastpath.uninstall(client)
+
 
 def connect(profile: ConnectionProfile, *, mfa_prompter: MfaPrompter | None = None,
-            max_attempts: int = MAX_ATTEMPTS) -> Connection:
+            max_attempts: int = MAX_ATTEMPTS, fast_path: bool | None = None) -> Connection:
     """The connection for `profile`. Makes no network call and resolves no credentials
     on the caller's thread: for AWS profiles and the default chain the session is made
     on the first call, off-thread. Sandbox and endpoint connections (fixed keys) get
-    their client at once."""
+    their client at once. `fast_path`: see `Connection`."""
     if profile.kind in ("sandbox", "endpoint") and not profile.endpoint_url:
         raise ValueError(f"connection {profile.name!r} needs an endpoint URL")
-    conn = Connection(profile, mfa_prompter=mfa_prompter, max_attempts=max_attempts)
+    conn = Connection(profile, mfa_prompter=mfa_prompter, max_attempts=max_attempts,
+                      fast_path=fast_path)
     if profile.kind == "sandbox" or (profile.kind == "endpoint" and not profile.profile_name):
         conn._ensure()  # explicit keys: nothing to resolve, nothing blocks
     return conn

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import marshal
+from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -19,6 +23,8 @@ Item = dict[str, dict[str, Any]]
 VALUE_ROLE = Qt.ItemDataRole.UserRole + 1  # the AttributeValue itself, or None
 TYPE_ROLE = Qt.ItemDataRole.UserRole + 2  # its type code ("S", "N", ...) or ""
 MAX_CELL_TEXT = 200  # longer text is cut for display; the tooltip and editor have it all
+#: decoded rows kept for painting (the visible ones and some around them)
+CACHE_ROWS = 512
 
 _DISPLAY = Qt.ItemDataRole.DisplayRole
 _ALIGN_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -38,6 +44,43 @@ _TYPE_COLOURS = {
     "L": QBrush(QColor("#5c4b8a")),
     "M": QBrush(QColor("#5c4b8a")),
 }
+
+
+_MARSHAL_VERSION = 4
+# What the model answers; for any other role data() returns at once (Qt asks ~7 roles
+# per painted cell).
+_ROLES = frozenset({
+    Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole,
+    Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.TextAlignmentRole,
+    Qt.ItemDataRole.ToolTipRole, VALUE_ROLE, TYPE_ROLE,
+})
+_NOT_YET: Any = object()
+
+Stored = bytes | dict  # a row as the model keeps it
+
+
+def _pack(item: Item) -> Stored:
+    """One row as compact bytes (marshal: exact for str, bool, list, dict, bytes and the
+    other built-in types); an item marshal cannot hold is kept as it is."""
+    try:
+        return marshal.dumps(item, _MARSHAL_VERSION)
+    except ValueError:
+        return item
+
+
+def _unpack(stored: Stored) -> Item:
+    return marshal.loads(stored) if type(stored) is bytes else stored
+
+
+class _Row:
+    """A decoded row in the paint cache, with its cell texts and expiry once computed."""
+
+    __slots__ = ("expiry", "item", "texts")
+
+    def __init__(self, item: Item) -> None:
+        self.item = item
+        self.texts: dict[str, str] = {}
+        self.expiry: Any = _NOT_YET
 
 
 def _type_of(value: dict[str, Any] | None) -> str:
@@ -61,17 +104,23 @@ class ResultsModel(QAbstractTableModel):
     """Items as rows. Key attributes come first, then every other attribute in the order
     it was first seen. Rows arrive in batches (`append`); sorting happens inside the
     model on the rows already loaded (a proxy model would call `data()` millions of
-    times on a big result)."""
+    times on a big result).
+
+    Each row is kept once, as compact bytes (about the size of its wire JSON, where a
+    dict of AttributeValues takes ~14 times that), and decoded when it is painted or
+    asked for: a bounded cache holds the decoded rows on screen and their cell texts.
+    `item(row)` returns a new dict equal to the one appended.
+    """
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self._rows: list[Item] = []
+        self._rows: list[Stored] = []
         self._columns: list[str] = []
         self._column_of: dict[str, int] = {}
         self._keys: list[str] = []
         self._ttl: str | None = None  # the TTL attribute, when the table has one
         self._now: datetime | None = None
-        self._expiry: dict[int, Expiry] = {}  # by id(item): computed once per item
+        self._cache: OrderedDict[int, _Row] = OrderedDict()  # by id() of the stored row
 
     # --- content -----------------------------------------------------------------------
 
@@ -82,10 +131,10 @@ class ResultsModel(QAbstractTableModel):
         (as of `now`, default the time of the reset)."""
         self.beginResetModel()
         self._rows = []
+        self._cache.clear()
         self._keys = list(dict.fromkeys(key_attributes))
         self._ttl = ttl_attribute
         self._now = now or datetime.now(UTC)
-        self._expiry = {}
         self._columns = list(self._keys) + ([EXPIRES] if ttl_attribute else [])
         self._column_of = {name: i for i, name in enumerate(self._columns)}
         self.endResetModel()
@@ -94,12 +143,8 @@ class ResultsModel(QAbstractTableModel):
         """Add a batch of rows, and a column for each attribute not seen before."""
         if not items:
             return
-        new = []
         known = self._column_of
-        for item in items:
-            for name in item:
-                if name not in known and name not in new:
-                    new.append(name)
+        new = [name for name in dict.fromkeys(chain.from_iterable(items)) if name not in known]
         if new:
             first = len(self._columns)
             self.beginInsertColumns(QModelIndex(), first, first + len(new) - 1)
@@ -107,16 +152,22 @@ class ResultsModel(QAbstractTableModel):
                 self._column_of[name] = len(self._columns)
                 self._columns.append(name)
             self.endInsertColumns()
+        try:
+            packed = [marshal.dumps(item, _MARSHAL_VERSION) for item in items]
+        except ValueError:
+            packed = [_pack(item) for item in items]
         first = len(self._rows)
-        self.beginInsertRows(QModelIndex(), first, first + len(items) - 1)
-        self._rows.extend(items)
+        self.beginInsertRows(QModelIndex(), first, first + len(packed) - 1)
+        self._rows.extend(packed)
         self.endInsertRows()
 
     def item(self, row: int) -> Item:
-        return self._rows[row]
+        """The item of `row`, equal to the one appended (a copy: changing it changes
+        nothing in the grid)."""
+        return _unpack(self._rows[row])
 
     def items(self) -> list[Item]:
-        return list(self._rows)
+        return [_unpack(stored) for stored in self._rows]
 
     @property
     def columns(self) -> list[str]:
@@ -134,10 +185,23 @@ class ResultsModel(QAbstractTableModel):
         """How the TTL process sees the row's item (None without a TTL attribute)."""
         if self._ttl is None or self._now is None:
             return None
-        item = self._rows[row]
-        found = self._expiry.get(id(item))
-        if found is None:
-            found = self._expiry[id(item)] = expiry(item, self._ttl, self._now)
+        cached = self._row(row)
+        if cached.expiry is _NOT_YET:
+            cached.expiry = expiry(cached.item, self._ttl, self._now)
+        return cached.expiry
+
+    def _row(self, row: int) -> _Row:
+        """The decoded row, from the cache or decoded now (and cached)."""
+        stored = self._rows[row]
+        key = id(stored)
+        cache = self._cache
+        found = cache.get(key)
+        if found is not None:
+            cache.move_to_end(key)
+            return found
+        found = cache[key] = _Row(_unpack(stored))
+        if len(cache) > CACHE_ROWS:
+            cache.popitem(last=False)
         return found
 
     # --- Qt's model interface ----------------------------------------------------------
@@ -149,7 +213,7 @@ class ResultsModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self._columns)
 
     def data(self, index: Index, role: int = _DISPLAY) -> Any:
-        if not index.isValid():
+        if role not in _ROLES or not index.isValid():
             return None
         name = self._columns[index.column()]
         if role == Qt.ItemDataRole.BackgroundRole:
@@ -157,12 +221,18 @@ class ResultsModel(QAbstractTableModel):
             return _EXPIRED_ROW if e is not None and e.expired else None
         if name == EXPIRES and self._ttl is not None:
             return self._expires_data(index.row(), role)
-        value = self._rows[index.row()].get(name)
+        row = self._row(index.row())
+        value = row.item.get(name)
         if role == _DISPLAY:
             if value is None:
                 return ""
-            text = display(value)
-            return text if len(text) <= MAX_CELL_TEXT else text[:MAX_CELL_TEXT] + "…"
+            text = row.texts.get(name)
+            if text is None:
+                text = display(value)
+                if len(text) > MAX_CELL_TEXT:
+                    text = text[:MAX_CELL_TEXT] + "…"
+                row.texts[name] = text
+            return text
         if role == Qt.ItemDataRole.ForegroundRole:
             return _TYPE_COLOURS.get(_type_of(value)) if value is not None else _MISSING
         if role == Qt.ItemDataRole.TextAlignmentRole:
@@ -223,12 +293,23 @@ class ResultsModel(QAbstractTableModel):
         self.layoutAboutToBeChanged.emit()
         old = self.persistentIndexList()
         old_rows = [id(self._rows[i.row()]) for i in old]
-        present = [item for item in self._rows if name in item]
-        present.sort(key=lambda item: _sort_key(item[name]),
-                     reverse=order == Qt.SortOrder.DescendingOrder)
-        self._rows = present + [item for item in self._rows if name not in item]  # gaps last
+        # Each row's key is computed once. A row whose bytes do not hold the name at all
+        # cannot have the attribute and is not decoded.
+        needle = name.encode("utf-8", "surrogatepass")
+        present: list[tuple[tuple, Stored]] = []
+        gaps: list[Stored] = []
+        for stored in self._rows:
+            value = None
+            if type(stored) is not bytes or needle in stored:
+                value = _unpack(stored).get(name)
+            if value is None:
+                gaps.append(stored)
+            else:
+                present.append((_sort_key(value), stored))
+        present.sort(key=itemgetter(0), reverse=order == Qt.SortOrder.DescendingOrder)
+        self._rows = [stored for _key, stored in present] + gaps  # gaps last
         if old:
-            where = {id(item): row for row, item in enumerate(self._rows)}
+            where = {id(stored): row for row, stored in enumerate(self._rows)}
             self.changePersistentIndexList(
                 old, [self.index(where[r], i.column()) for r, i in zip(old_rows, old,
                                                                         strict=True)])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QSplitter,
     QTableView,
@@ -29,6 +31,10 @@ from ui.results_model import ResultsModel
 from ui.tasks import Tasks, user_message
 
 DEFAULT_PAGE_SIZE = 100
+#: Rows added to the grid per turn of the event loop: a big batch goes in in steps, and
+#: the window paints and answers between them.
+SHOW_CHUNK = 250
+YIELDS = 2
 
 
 class ResultsGrid(QTableView):
@@ -108,6 +114,9 @@ class ResultsPanel(QWidget):
         self.progress.hide()
         self.status = QLabel("Nothing run yet.")
         self.status.setObjectName("resultsStatus")
+        # Takes the room the bar has: a longer text must not widen the bar, which would
+        # lay out (and resize) the whole window again at every page of a long load.
+        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
         bar = QHBoxLayout()
         bar.addWidget(self.prev_button)
@@ -131,6 +140,9 @@ class ResultsPanel(QWidget):
             QHeaderView.ResizeMode.ResizeToContents)
         self.ledger_view.horizontalHeader().setSectionResizeMode(
             5, QHeaderView.ResizeMode.Stretch)  # the indexes' share of the capacity
+        # Fit the columns to the rows in view, not to every row: measuring all of them
+        # again after each page grew to tens of ms per page on long runs.
+        self.ledger_view.verticalHeader().setResizeContentsPrecision(0)
         self.ledger_view.verticalHeader().setDefaultSectionSize(22)
         self.totals = QLabel("No requests yet.")
         self.totals.setObjectName("ledgerTotals")
@@ -253,8 +265,8 @@ class ResultsPanel(QWidget):
             self.model.reset(self.model.key_attributes, self.model.ttl_attribute)
             self.grid.clear_sort_indicator()
             self._first_shown = batch.index
-        self._show(batch)
-        self._update_buttons(finishing=True)
+        if await self._show(batch, generation):
+            self._update_buttons(finishing=True)
 
     async def _load_all(self, generation: int) -> None:
         assert self.pager is not None
@@ -265,9 +277,8 @@ class ResultsPanel(QWidget):
         try:
             while pager.has_next and generation == self._generation:
                 batch = await pager.next_batch(max(self.page_size.value(), 1000))
-                if generation != self._generation:
+                if generation != self._generation or not await self._show(batch, generation):
                     return
-                self._show(batch)
                 if total:
                     self.progress.setRange(0, max(total, self.model.rowCount()))
                     self.progress.setValue(self.model.rowCount())
@@ -276,8 +287,33 @@ class ResultsPanel(QWidget):
                 self.progress.hide()
                 self._update_buttons(finishing=True)
 
-    def _show(self, batch: Batch) -> None:
-        self.model.append(batch.items)
+    async def _show(self, batch: Batch, generation: int) -> bool:
+        """Add the batch to the grid `SHOW_CHUNK` rows at a time, letting the event loop
+        lay out and paint after each step, then update the ledger and the status. False
+        when a newer run took the grid meanwhile. Cancelled half-way, it still shows the
+        whole batch (the pager has read it) and then stops."""
+        items = batch.items
+        cancelled: asyncio.CancelledError | None = None
+        for start in range(0, len(items), SHOW_CHUNK):
+            self.model.append(items[start:start + SHOW_CHUNK])
+            if cancelled is None:
+                try:
+                    for _ in range(YIELDS):  # one for the layout, one for the paint
+                        await asyncio.sleep(0)
+                except asyncio.CancelledError as exc:
+                    cancelled = exc
+                if generation != self._generation:
+                    if cancelled is not None:
+                        raise cancelled
+                    return False
+        self._show_ledger(batch)
+        if cancelled is not None:
+            self.status.setText(self.status.text() + " · cancelled")
+            self._update_buttons(finishing=True)
+            raise cancelled
+        return True
+
+    def _show_ledger(self, batch: Batch) -> None:
         self.ledger.extend(list(batch.requests))
         self.ledger_view.scrollToBottom()
         assert self.pager is not None

@@ -1,0 +1,119 @@
+"""The longest gap of the Qt event loop while "Load all" streams items into the window.
+
+    .venv/bin/python tests/bench/bench_ui_stall.py [items]
+The real main window (offscreen) opens a replay-server connection (the server in a
+child process), shows the table's Items tab, and presses "Load all"; a 5 ms QTimer
+heartbeat records the time between its ticks until the last item is in the grid.
+Prints one JSON object as its last line (gaps in ms, the 5 ms period included).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+import replay
+
+HEARTBEAT_MS = 5
+
+
+async def _until(condition: Callable[[], bool], timeout_s: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the window did not get there in time")
+        await asyncio.sleep(0.01)
+
+
+def main() -> None:
+    items = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    import qasync
+    from PySide6.QtCore import Qt, QTimer
+
+    from app.connections import ConnectionProfile
+    from ui.application import make_app
+    from ui.main_window import MainWindow
+
+    app = make_app()
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    gaps: list[float] = []  # between heartbeat ticks
+    busy: list[float] = []  # CPU time of this (the GUI) thread in each gap
+    rows: list[int] = []  # rows in the grid at the end of each gap
+    load = os.getloadavg()[0]
+    with replay.spawn(items) as server, tempfile.TemporaryDirectory() as folder:
+        window = MainWindow(settings_path=Path(folder) / "settings.json")
+        window.show()
+
+        async def run() -> dict:
+            conn = window.add_connection(ConnectionProfile(
+                name="replay", kind="endpoint", region=replay.REGION,
+                endpoint_url=server["url"]))
+            await _until(lambda: window.model.rowCount(conn) == 1)
+            window.tree.setCurrentIndex(window.model.find_table(0, replay.TABLE))
+            await _until(lambda: window.pages.currentWidget() is window.table_tabs
+                         and window.details.title.text() == replay.TABLE)
+            window.show_items()
+            panel = window.results
+            await _until(lambda: panel.model.rowCount() > 0 and not panel.busy)
+
+            last = [time.perf_counter(), time.thread_time()]
+
+            def tick() -> None:
+                now, cpu = time.perf_counter(), time.thread_time()
+                gaps.append(now - last[0])
+                busy.append(cpu - last[1])
+                rows.append(panel.model.rowCount())
+                last[0], last[1] = now, cpu
+
+            heartbeat = QTimer()
+            heartbeat.setTimerType(Qt.TimerType.PreciseTimer)
+            heartbeat.setInterval(HEARTBEAT_MS)
+            heartbeat.timeout.connect(tick)
+            began = time.perf_counter()
+            heartbeat.start()
+            panel.load_all()
+            await _until(lambda: not panel.busy and panel.pager is not None
+                         and not panel.pager.has_next)
+            heartbeat.stop()
+            return {"rows": panel.model.rowCount(), "seconds": time.perf_counter() - began,
+                    "columns": panel.model.columnCount()}
+
+        try:
+            result = loop.run_until_complete(run())
+        finally:
+            window.shutdown()
+            window.close()
+            loop.close()
+    assert result["rows"] == items, result
+    ordered = sorted(gaps)
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    print(json.dumps({
+        "items": items,
+        "max_stall_ms": round(ordered[-1] * 1000, 1),
+        "p99_stall_ms": round(p99 * 1000, 1),
+        "ticks": len(gaps),
+        # what the GUI thread itself computed in the longest turn, and the machine's
+        # load: other processes stretch gaps on a busy machine
+        "max_gui_cpu_ms": round(max(busy) * 1000, 1),
+        "loadavg_1min": round(max(load, os.getloadavg()[0]), 2),
+        # the five longest gaps: (ms, rows in the grid when it ended)
+        "longest": [(round(gaps[i] * 1000, 1), rows[i])
+                    for i in sorted(range(len(gaps)), key=gaps.__getitem__)[-5:]],
+        "load_all_s": round(result["seconds"], 2),
+        "columns": result["columns"],
+    }))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,146 @@
+"""The results model alone: compact rows, exact items, sorting, 100,000 rows in batches."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from PySide6.QtCore import QPersistentModelIndex, Qt
+
+from ui.results_model import CACHE_ROWS, EXPIRES, TYPE_ROLE, VALUE_ROLE, ResultsModel
+
+BIG = "12345678901234567890123456789012345678"
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def _mixed() -> list[dict[str, Any]]:
+    return [
+        {"pk": {"S": "a"}, "n": {"N": "10"}, "b": {"B": b"\x00\xff"}, "t": {"BOOL": False},
+         "exp": {"N": "1700000000"}},
+        {"pk": {"S": "b"}, "n": {"N": BIG}, "bs": {"BS": [b"x", b"\x01"]}, "z": {"NULL": True},
+         "m": {"M": {"l": {"L": [{"B": b"q"}, {"S": ""}, {"NS": ["1E-100", "2"]}]}}}},
+        {"pk": {"S": "c"}, "s": {"S": "line\nbreak " + "y" * 400}, "ss": {"SS": ["", "é"]},
+         "exp": {"N": "1900000000"}},
+        {"pk": {"S": "d"}, "n": {"N": "-0.5"}, "exp": {"S": "never"}},
+        {"pk": {"S": "e"}},
+    ]
+
+
+def _typed(value: Any) -> Any:
+    if isinstance(value, dict):
+        return ("dict", [(k, _typed(v)) for k, v in value.items()])
+    if isinstance(value, list):
+        return ("list", [_typed(v) for v in value])
+    return (type(value).__name__, value)
+
+
+def _cell(model: ResultsModel, row: int, name: str, role: int = Qt.ItemDataRole.DisplayRole):
+    return model.index(row, model.columns.index(name)).data(role)
+
+
+def test_the_model_passes_qt_model_checks_with_mixed_rows(qtmodeltester):
+    model = ResultsModel()
+    model.reset(["pk"], ttl_attribute="exp", now=NOW)
+    qtmodeltester.check(model)
+    model.append(_mixed()[:2])
+    model.append(_mixed()[2:])
+    qtmodeltester.check(model)
+    assert model.columns[:2] == ["pk", EXPIRES]
+    assert model.rowCount() == 5 and model.columnCount() == len(model.columns)
+    assert _cell(model, 1, "n") == BIG
+    assert _cell(model, 1, "n", Qt.ItemDataRole.TextAlignmentRole) is not None
+    assert _cell(model, 0, "b").endswith("(2 bytes)")
+    assert _cell(model, 2, "s").endswith("…") and "↵" in _cell(model, 2, "s")
+    assert _cell(model, 4, "n") == "" and _cell(model, 4, "n", VALUE_ROLE) is None
+    assert _cell(model, 1, "bs", TYPE_ROLE) == "BS"
+    assert _cell(model, 0, "n", Qt.ItemDataRole.DecorationRole) is None
+    assert model.expiry(0).expired and not model.expiry(2).expired
+    assert _cell(model, 0, "pk", Qt.ItemDataRole.BackgroundRole) is not None
+    assert _cell(model, 2, "pk", Qt.ItemDataRole.BackgroundRole) is None
+    assert _cell(model, 3, EXPIRES).startswith("ignored")
+    model.sort(model.columns.index("n"), Qt.SortOrder.DescendingOrder)
+    qtmodeltester.check(model)
+
+
+def test_item_returns_exactly_the_item_appended():
+    model = ResultsModel()
+    model.reset(["pk"])
+    items = _mixed()
+    model.append(items)
+    assert [_typed(model.item(r)) for r in range(5)] == [_typed(i) for i in _mixed()]
+    assert _typed(model.items()) == _typed(_mixed())
+    assert model.item(1)["bs"]["BS"][1] == b"\x01"
+    assert _typed(_cell(model, 1, "m", VALUE_ROLE)) == _typed(_mixed()[1]["m"])
+    copy = model.item(0)
+    copy["n"]["N"] = "11"  # a copy: the grid keeps what was appended
+    items[0]["n"]["N"] = "12"
+    assert model.item(0)["n"] == {"N": "10"} and _cell(model, 0, "n") == "10"
+
+
+def test_an_item_marshal_cannot_hold_is_kept_as_it_is():
+    odd = {"pk": {"S": "x"}, "d": {"N": Decimal("1.5")}}  # not the client's shape
+    model = ResultsModel()
+    model.reset(["pk"])
+    model.append([_mixed()[0], odd])
+    assert model.item(1) is odd and model.item(0) == _mixed()[0]
+    assert _cell(model, 1, "pk") == "x"
+
+
+def test_sorting_numbers_by_value_and_gaps_last():
+    values = ["10", "9", "1E+2", "-3", "0.5", BIG, "-1E-100", "9.0"]
+    model = ResultsModel()
+    model.reset(["pk"])
+    model.append([{"pk": {"S": f"k{i}"}, "n": {"N": v}} for i, v in enumerate(values)]
+                 + [{"pk": {"S": "gap1"}}, {"pk": {"S": "zz"}, "n": {"S": "text"}},
+                    {"pk": {"S": "gap2"}, "other": {"N": "1"}}])
+    col = model.columns.index("n")
+    persistent = QPersistentModelIndex(model.index(1, col))  # the row holding "9"
+    model.sort(col, Qt.SortOrder.AscendingOrder)
+    shown = [_cell(model, r, "n", VALUE_ROLE) for r in range(model.rowCount())]
+    numbers = [Decimal(v["N"]) for v in shown[:len(values)]]
+    assert numbers == sorted(Decimal(v) for v in values)
+    assert shown[len(values)] == {"S": "text"}  # numbers, then strings, then gaps
+    assert [model.item(r)["pk"]["S"] for r in (9, 10)] == ["gap1", "gap2"]
+    assert _cell(model, persistent.row(), "n") == "9"
+    model.sort(col, Qt.SortOrder.DescendingOrder)
+    shown = [_cell(model, r, "n", VALUE_ROLE) for r in range(model.rowCount())]
+    assert shown[0] == {"S": "text"} and shown[1] == {"N": BIG}
+    assert shown[-2:] == [None, None]  # gaps last in both orders
+    assert [Decimal(v["N"]) for v in shown[1:len(values) + 1]] == sorted(
+        (Decimal(v) for v in values), reverse=True)
+    assert _cell(model, persistent.row(), "n") == "9"  # persistent indexes follow rows
+
+
+def _synthetic(i: int) -> dict[str, Any]:
+    item = {"pk": {"S": f"p{i:06d}"}, "n": {"N": str(i * 7 % 1000)},
+            "b": {"B": i.to_bytes(3, "big")}, f"c{i // 10_000}": {"BOOL": i % 2 == 0}}
+    if i % 5:
+        item["tags"] = {"SS": [f"t{i % 3}", "u"]}
+    return item
+
+
+def test_a_hundred_thousand_items_in_batches(qtbot):
+    model = ResultsModel()
+    model.reset(["pk"])
+    inserted: list[tuple[int, int]] = []
+    model.rowsInserted.connect(lambda _parent, first, last: inserted.append((first, last)))
+    total, batch = 100_000, 1_000
+    for start in range(0, total, batch):
+        model.append([_synthetic(i) for i in range(start, start + batch)])
+    assert model.rowCount() == total and len(inserted) == total // batch
+    assert inserted[-1] == (total - batch, total - 1)
+    assert model.columns[:4] == ["pk", "n", "b", "c0"]
+    assert [c for c in model.columns if c.startswith("c")] == [f"c{k}" for k in range(10)]
+    for row in (0, 1, 4, 12_345, 54_321, 99_999):
+        assert _typed(model.item(row)) == _typed(_synthetic(row))
+        assert _cell(model, row, "pk") == f"p{row:06d}"
+        assert _cell(model, row, "n") == str(row * 7 % 1000)
+        assert _cell(model, row, f"c{row // 10_000}") == ("true" if row % 2 == 0 else "false")
+        assert _cell(model, row, "tags") == ("" if row % 5 == 0 else f'{{"t{row % 3}", "u"}}')
+    for row in range(0, total, 50):  # painting far and wide keeps only a bounded cache
+        model.index(row, 0).data()
+    assert len(model._cache) <= CACHE_ROWS
+    model.sort(model.columns.index("n"))
+    ns = [int(_cell(model, r, "n")) for r in range(0, total, 997)]
+    assert ns == sorted(ns) and model.rowCount() == total
