@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QProgressBar,
+    QProgressDialog,
     QPushButton,
     QSplitter,
     QStackedWidget,
@@ -27,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import __version__
+from app import __version__, writes
 from app.advice import read_advice
 from app.catalog import TableInfo
 from app.connections import Connection, ConnectionProfile, connect, run_blocking
@@ -44,6 +45,7 @@ from ui.connection_dialog import (
     error_box,
 )
 from ui.history_view import HistoryPanel
+from ui.item_editor import ItemEditor
 from ui.partiql_editor import PartiqlEditor
 from ui.query_builder import QueryBuilder
 from ui.resources import icon
@@ -168,6 +170,12 @@ class MainWindow(QMainWindow):
         self.pages = QStackedWidget()
         self.results = ResultsPanel()
         self.results.failed.connect(self._results_failed)
+        self.results.openRequested.connect(self.open_item)
+        self.results.newRequested.connect(self.new_item)
+        self.results.deleteRequested.connect(self.delete_items)
+        self.editors: list[ItemEditor] = []  # the item editors open now
+        self.delete_box: QMessageBox | None = None  # the delete confirmation, while open
+        self.delete_progress: QProgressDialog | None = None  # while a delete runs
         self._last_run = ""
         self._recording = True
         self.table_tabs = QTabWidget()
@@ -250,6 +258,9 @@ class MainWindow(QMainWindow):
         self._action(view_menu, "Table &details",
                      lambda: self.table_tabs.setCurrentWidget(self.details), "Ctrl+1")
         self._action(view_menu, "Table &items", self.show_items, "Ctrl+2")
+        items_menu = self.menuBar().addMenu("&Items")
+        self._action(items_menu, "&New item…", self.new_item, "Ctrl+N")
+        self._action(items_menu, "&Delete selected items…", self.results.request_delete)
         self._action(view_menu, "Table &stream",
                      lambda: self.table_tabs.setCurrentWidget(self.streams), "Ctrl+3")
         self._action(view_menu, "Table &TTL",
@@ -489,6 +500,124 @@ class MainWindow(QMainWindow):
             b.sk_op.setCurrentIndex(0)
         b.run()
 
+    # --- items: edit, create, delete ---------------------------------------------------
+
+    def open_item(self, item: dict | None) -> ItemEditor | None:
+        """Open the item editor on `item` (None: a new item) of the table shown."""
+        if self._table is None:
+            self.show_status("Select a table first.", error=True)
+            return None
+        node, info, _index = self._table
+        editor = ItemEditor(node.conn(), info, item, self)
+        editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        grid_of = self._items_of  # whose items the grid had when the editor opened
+        editor.replaced.connect(
+            lambda key, new: self._item_written(grid_of, key, new, editor.last_note))
+        editor.finished.connect(lambda _result: self._editor_closed(editor))
+        self.editors.append(editor)
+        editor.show()
+        return editor
+
+    def new_item(self) -> None:
+        """Ctrl+N: the editor on a new item of the table shown."""
+        self.open_item(None)
+
+    def _item_written(self, grid_of: Any, key: dict | None, item: dict | None,
+                      note: str) -> None:
+        if grid_of is not None and grid_of == self._items_of:
+            self.results.replace_item(key, item)
+        self.show_status(note)
+
+    def _editor_closed(self, editor: ItemEditor) -> None:
+        if editor in self.editors:
+            self.editors.remove(editor)
+
+    def delete_items(self, items: list[dict]) -> None:
+        """Delete the selected rows' items after a confirmation that says how many and from
+        which table; a progress dialog with Cancel while it runs."""
+        if self._table is None or not items or self.tasks.running("delete"):
+            return
+        node, info, _index = self._table
+        conn = node.conn()
+        if conn.profile.read_only:
+            self.show_error(f"Nothing was deleted: {conn.profile.name} is a read-only "
+                            "connection.",
+                            "Turn off “Read-only” in the connection's settings to delete.")
+            return
+        keys = [{k.name: item[k.name] for k in info.keys if k.name in item} for item in items]
+        box = QMessageBox(QMessageBox.Icon.Warning, "Delete items",
+                          writes.confirm_delete_text(info.name, len(keys)),
+                          QMessageBox.StandardButton.NoButton, self)
+        box.setObjectName("confirmDeleteBox")
+        listed = "\n".join(writes.key_text(key) for key in keys[:10])
+        if len(keys) > 10:
+            listed += f"\n… and {len(keys) - 10:,} more"
+        if conn.needs_confirmation("batch_write_item"):
+            listed = f"⚠ {conn.profile.name} is a production connection.\n\n{listed}"
+        box.setInformativeText(listed)
+        yes = box.addButton("Delete" if len(keys) == 1 else f"Delete {len(keys):,} items",
+                            QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        grid_of = self._items_of
+
+        def answered(button: Any) -> None:
+            self.delete_box = None
+            if button is yes:
+                self.tasks.start(self._delete(conn, info, keys, grid_of), key="delete")
+
+        box.buttonClicked.connect(answered)
+        box.finished.connect(box.deleteLater)
+        self.delete_box = box
+        box.open()
+
+    async def _delete(self, conn: Connection, info: TableInfo, keys: list[dict],
+                      grid_of: Any) -> None:
+        progress = QProgressDialog(f"Deleting {len(keys):,} items from {info.name}…",
+                                   "Cancel", 0, len(keys), self)
+        progress.setObjectName("deleteProgress")
+        progress.setWindowTitle("Delete items")
+        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        progress.setMinimumDuration(0)
+        progress.setAutoClose(False)
+        progress.setAutoReset(False)  # wasCanceled() stays true once the user cancelled
+        progress.show()
+        self.delete_progress = progress
+
+        def report(done: int, total: int) -> None:
+            progress.setMaximum(max(total, 1))
+            progress.setValue(done)
+
+        try:
+            summary = await writes.delete_many(conn, info, keys, report,
+                                               progress.wasCanceled)
+        finally:
+            progress.hide()
+            progress.deleteLater()
+            self.delete_progress = None
+        if grid_of is not None and grid_of == self._items_of:
+            if summary.cancelled:
+                self._read_again()  # which keys went is not known: read the grid again
+            else:
+                failed = {id(key) for key, _reason in summary.failed}
+                self.results.remove_items([key for key in keys if id(key) not in failed])
+        if summary.failed:
+            reasons = "; ".join(dict.fromkeys(reason for _key, reason in summary.failed))
+            self.show_error(summary.message, reasons[:600])
+        else:
+            self.show_status(summary.message)
+
+    def _read_again(self) -> None:
+        """Run the grid's last read again (not recorded in the history)."""
+        self._recording = False
+        try:
+            if self._last_run == "partiql":
+                self.partiql.run()
+            else:
+                self.builder.run()
+        finally:
+            self._recording = True
+
     # --- history and saved queries -----------------------------------------------------
 
     def _history_key(self) -> tuple[str, str] | None:
@@ -666,6 +795,8 @@ class MainWindow(QMainWindow):
         self.streams.shutdown()
         self.ttl.shutdown()
         self.tasks.cancel_all()
+        for editor in list(self.editors):
+            editor.discard_and_close()
         self.model.shutdown()
         self.results.shutdown()
         for box in self.sandboxes:

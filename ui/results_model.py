@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import marshal
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from itertools import chain
@@ -14,7 +15,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from app.codec import display
+from app.codec import display, number
 from app.ttl import Expiry, absolute_text, expiry, expiry_text
 
 Index = QModelIndex | QPersistentModelIndex
@@ -81,6 +82,20 @@ class _Row:
         self.item = item
         self.texts: dict[str, str] = {}
         self.expiry: Any = _NOT_YET
+
+
+def _key_id(key: Item) -> tuple:
+    """A primary key as a hashable value: numbers by value ("1" and "1.0" are one key)."""
+    out = []
+    for name, value in sorted(key.items()):
+        ((typ, payload),) = value.items()
+        if typ == "N":
+            with contextlib.suppress(ValueError):  # not a number: compared as text
+                payload = number(payload)  # equal Decimals hash equal
+        elif typ == "B":
+            payload = bytes(payload)
+        out.append((name, typ, payload))
+    return tuple(out)
 
 
 def _type_of(value: dict[str, Any] | None) -> str:
@@ -160,6 +175,61 @@ class ResultsModel(QAbstractTableModel):
         self.beginInsertRows(QModelIndex(), first, first + len(packed) - 1)
         self._rows.extend(packed)
         self.endInsertRows()
+
+    def rows_of(self, keys: Iterable[Item]) -> list[int]:
+        """The rows holding the items with these primary keys (numbers compared by
+        value), in one pass over the rows."""
+        wanted = {_key_id(key) for key in keys}
+        if not wanted:
+            return []
+        names = [name for name, _type, _payload in next(iter(wanted))]
+        # One string or binary key value appears as it is in a packed row's bytes: with
+        # a single key wanted, rows without it are skipped undecoded.
+        needle = None
+        if len(wanted) == 1:
+            _name, typ, payload = next(iter(wanted))[0]
+            if typ in ("S", "B"):
+                needle = payload.encode("utf-8", "surrogatepass") if typ == "S" else payload
+        found = []
+        for row, stored in enumerate(self._rows):
+            if needle is not None and type(stored) is bytes and needle not in stored:
+                continue
+            item = _unpack(stored)
+            if all(n in item for n in names) and _key_id({n: item[n] for n in names}) in wanted:
+                found.append(row)
+        return found
+
+    def row_of(self, key: Item) -> int:
+        """The row of the item with primary key `key`, or -1 when the grid lacks it."""
+        rows = self.rows_of([key])
+        return rows[0] if rows else -1
+
+    def replace_row(self, row: int, item: Item) -> None:
+        """Show `item` in place of the row's item (after the editor saved it)."""
+        new = [name for name in item if name not in self._column_of]
+        if new:
+            first = len(self._columns)
+            self.beginInsertColumns(QModelIndex(), first, first + len(new) - 1)
+            for name in new:
+                self._column_of[name] = len(self._columns)
+                self._columns.append(name)
+            self.endInsertColumns()
+        self._cache.pop(id(self._rows[row]), None)
+        self._rows[row] = _pack(item)
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(self._columns) - 1))
+
+    def remove_rows(self, rows: Iterable[int]) -> None:
+        """Drop rows (after their items were deleted), each run of neighbours at once."""
+        ordered = sorted(set(rows), reverse=True)
+        while ordered:
+            last = first = ordered.pop(0)
+            while ordered and ordered[0] == first - 1:
+                first = ordered.pop(0)
+            self.beginRemoveRows(QModelIndex(), first, last)
+            for stored in self._rows[first:last + 1]:
+                self._cache.pop(id(stored), None)
+            del self._rows[first:last + 1]
+            self.endRemoveRows()
 
     def item(self, row: int) -> Item:
         """The item of `row`, equal to the one appended (a copy: changing it changes

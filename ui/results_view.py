@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -41,6 +41,10 @@ class ResultsGrid(QTableView):
     """The table of items; asks for the next page when scrolled to the bottom."""
 
     wantMore = Signal()
+    #: a row to open in the item editor (double-click or Enter)
+    rowActivated = Signal(int)
+    #: the Delete key, for the selected rows
+    deletePressed = Signal()
 
     def __init__(self) -> None:
         super().__init__()
@@ -55,7 +59,22 @@ class ResultsGrid(QTableView):
         self.horizontalHeader().setSortIndicatorShown(True)
         self.verticalHeader().setDefaultSectionSize(22)
         self.verticalScrollBar().valueChanged.connect(self._scrolled)
+        self.doubleClicked.connect(lambda index: self.rowActivated.emit(index.row()))
         self.clear_sort_indicator()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        plain = event.modifiers() in (Qt.KeyboardModifier.NoModifier,
+                                      Qt.KeyboardModifier.KeypadModifier)
+        editing = self.state() == QAbstractItemView.State.EditingState
+        if plain and not editing and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            if self.currentIndex().isValid():
+                self.rowActivated.emit(self.currentIndex().row())
+            return
+        if plain and not editing and key == Qt.Key.Key_Delete:
+            self.deletePressed.emit()
+            return
+        super().keyPressEvent(event)
 
     def clear_sort_indicator(self) -> None:
         """Rows come in the order DynamoDB returns them until the user sorts."""
@@ -75,6 +94,12 @@ class ResultsPanel(QWidget):
 
     #: (message, hint) of a failed page
     failed = Signal(str, str)
+    #: an item to open in the editor
+    openRequested = Signal(object)
+    #: "New item"
+    newRequested = Signal()
+    #: the selected rows' items, to delete
+    deleteRequested = Signal(list)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -117,6 +142,13 @@ class ResultsPanel(QWidget):
         # Takes the room the bar has: a longer text must not widen the bar, which would
         # lay out (and resize) the whole window again at every page of a long load.
         self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.new_button = QPushButton("New item")
+        self.new_button.setObjectName("newItem")
+        self.new_button.setToolTip("Create an item in this table (Ctrl+N)")
+        self.delete_button = QPushButton("Delete…")
+        self.delete_button.setObjectName("deleteItems")
+        self.delete_button.setToolTip("Delete the selected items (Del)")
+        self.delete_button.setEnabled(False)
 
         bar = QHBoxLayout()
         bar.addWidget(self.prev_button)
@@ -126,10 +158,18 @@ class ResultsPanel(QWidget):
         bar.addWidget(self.page_size)
         bar.addWidget(self.progress)
         bar.addWidget(self.status, 1)
+        bar.addWidget(self.new_button)
+        bar.addWidget(self.delete_button)
 
         self.grid = ResultsGrid()
         self.grid.setModel(self.model)
         self.grid.wantMore.connect(self.fetch_more)
+        self.grid.rowActivated.connect(lambda row: self.openRequested.emit(self.model.item(row)))
+        self.grid.deletePressed.connect(self.request_delete)
+        self.grid.selectionModel().selectionChanged.connect(
+            lambda *_: self.delete_button.setEnabled(self.grid.selectionModel().hasSelection()))
+        self.new_button.clicked.connect(self.newRequested)
+        self.delete_button.clicked.connect(self.request_delete)
 
         self.ledger_view = QTableView()
         self.ledger_view.setObjectName("ledgerView")
@@ -235,6 +275,39 @@ class ResultsPanel(QWidget):
             self.status.setText(self.status.text() + " · cancelled")
             self.progress.hide()
             self._update_buttons()
+
+    # --- items -------------------------------------------------------------------------
+
+    def selected_items(self) -> list[dict]:
+        """The items of the selected rows, in grid order."""
+        rows = sorted({index.row() for index in self.grid.selectionModel().selectedRows()})
+        return [self.model.item(row) for row in rows]
+
+    def request_delete(self) -> None:
+        items = self.selected_items()
+        if items:
+            self.deleteRequested.emit(items)
+        else:
+            self.status.setText("Select the rows to delete first.")
+
+    def replace_item(self, key: dict | None, item: dict | None) -> None:
+        """After a write: the row of `key` shows `item` (dropped when `item` is None); a
+        created item (`key` None) is added at the end."""
+        if key is None:
+            if item is not None:
+                self.model.append([item])
+            return
+        row = self.model.row_of(key)
+        if row < 0:
+            return  # not in this grid (another query ran meanwhile)
+        if item is None:
+            self.model.remove_rows([row])
+        else:
+            self.model.replace_row(row, item)
+
+    def remove_items(self, keys: Sequence[dict]) -> None:
+        """Drop the rows of these keys (after a delete)."""
+        self.model.remove_rows(self.model.rows_of(keys))
 
     @property
     def busy(self) -> bool:
