@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
@@ -52,6 +51,7 @@ from app.streams import (
     StreamInfo,
     Tail,
 )
+from ui.dialogs import Confirm, ask_confirm
 from ui.highlighter import json_highlighter
 from ui.records_model import EVENT_COLOURS, RecordsModel, keys_text, size_text
 from ui.tasks import Tasks, user_message
@@ -69,7 +69,6 @@ ERROR_STYLE = "color: #b3261e;"
 MUTED_STYLE = "color: #5c6474;"
 
 #: `confirm(title, text) -> bool`: asks before a change of the stream
-Confirm = Callable[[str, str], bool]
 #: `ask_view_type(title, current) -> view type or None`
 AskViewType = Callable[[str, str], "str | None"]
 
@@ -374,16 +373,6 @@ class NoStreamPage(QWidget):
 
 # ------------------------------------------------------------------ the panel
 
-def _ask_confirm(parent: QWidget) -> Confirm:
-    def confirm(title: str, text: str) -> bool:
-        answer = QMessageBox.question(parent, title, text,
-                                      QMessageBox.StandardButton.Yes
-                                      | QMessageBox.StandardButton.Cancel,
-                                      QMessageBox.StandardButton.Cancel)
-        return answer == QMessageBox.StandardButton.Yes
-    return confirm
-
-
 def _ask_view_type(parent: QWidget) -> AskViewType:
     def ask(title: str, current: str) -> str | None:
         choices = list(VIEW_TYPES)
@@ -414,7 +403,7 @@ class StreamsPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("streamsPanel")
-        self.confirm: Confirm = _ask_confirm(self)
+        self.confirm: Confirm = ask_confirm(self)
         self.ask_view_type: AskViewType = _ask_view_type(self)
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
         self.tasks = Tasks(self._task_failed)

@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QSizePolicy,
     QToolTip,
@@ -63,6 +62,7 @@ from app.ttl import (
     not_expired,
     relative_text,
 )
+from ui.dialogs import Confirm, ask_confirm
 from ui.tasks import Tasks, user_message
 
 Item = dict[str, dict[str, Any]]
@@ -81,7 +81,6 @@ ERROR_STYLE = "color: #b3261e;"
 MUTED_STYLE = "color: #5c6474;"
 
 #: `confirm(title, text) -> bool`, asked before a change of the setting
-Confirm = Callable[[str, str], bool]
 #: `ask_attribute(default) -> attribute name or None`
 AskAttribute = Callable[[str], "str | None"]
 
@@ -551,16 +550,6 @@ class ExpiryHistogram(QWidget):
 
 # ------------------------------------------------------------------ the panel
 
-def _ask_confirm(parent: QWidget) -> Confirm:
-    def confirm(title: str, text: str) -> bool:
-        answer = QMessageBox.question(parent, title, text,
-                                      QMessageBox.StandardButton.Yes
-                                      | QMessageBox.StandardButton.Cancel,
-                                      QMessageBox.StandardButton.Cancel)
-        return answer == QMessageBox.StandardButton.Yes
-    return confirm
-
-
 def _ask_attribute(parent: QWidget) -> AskAttribute:
     def ask(default: str) -> str | None:
         text, ok = QInputDialog.getText(
@@ -583,7 +572,7 @@ class TtlPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("ttlPanel")
-        self.confirm: Confirm = _ask_confirm(self)
+        self.confirm: Confirm = ask_confirm(self)
         self.ask_attribute: AskAttribute = _ask_attribute(self)
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
         self.tasks = Tasks(self._task_failed)
