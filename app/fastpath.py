@@ -76,12 +76,20 @@ _raw_decode = json.JSONDecoder().raw_decode
 
 def split_items(text: str) -> tuple[list[Any], dict[str, Any]] | None:
     """A JSON object's ``Items`` array and the object's other members, as `json.loads`
-    would read them; None when `text` is not a JSON object with an array of Items.
+    would read them; None when `text` is not JSON, or not an object with an array of
+    Items.
 
     Each item is read by its own call of json's scanner, so a page of a thousand items
     never holds the GIL for more than one item at a time (`json.loads` of a 1 MB page
     would hold it for its whole parse, and the window would stop painting meanwhile).
     """
+    try:
+        return _split(text)
+    except ValueError:  # json's own errors: not JSON
+        return None
+
+
+def _split(text: str) -> tuple[list[Any], dict[str, Any]] | None:
     ws = _WHITESPACE.match
     pos = ws(text, 0).end()
     if text[pos:pos + 1] != "{":
@@ -158,7 +166,7 @@ def take_items(response_dict: dict[str, Any], customized_response_dict: dict[str
     gc.disable()
     try:
         found = split_items(body.decode("utf-8"))  # decoded as botocore decodes it
-    except ValueError:  # also UnicodeDecodeError: botocore's parser reports it
+    except UnicodeDecodeError:  # botocore's parser reports it
         return
     finally:
         if collecting:

@@ -7,10 +7,14 @@ import json
 import zlib
 from typing import Any
 
+import botocore.session
 import pytest
+import strategies
 from faults import Injector, response, throttle
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from app import fastpath
+from app import codec, fastpath
 from app.connections import Connection, connect
 from app.errors import DynascopeError
 from app.paging import Pager
@@ -272,3 +276,58 @@ def test_a_body_that_is_not_the_service_shape_is_left_to_botocore():
     error = {"status_code": 400, "body": b'{"Items": []}'}
     fastpath.take_items(error, {})
     assert error["body"] == b'{"Items": []}'
+
+
+_MODEL = botocore.session.get_session().get_service_model("dynamodb")
+_PARSER = botocore.parsers.create_parser("json")
+
+
+def _botocore_parse(operation: str, body: bytes, fast: bool) -> dict[str, Any]:
+    """botocore's own JSON parser on one page, with or without the fast path first."""
+    shape = _MODEL.operation_model(operation).output_shape
+    response_dict = {"status_code": 200, "headers": {}, "body": body}
+    custom: dict[str, Any] = {}
+    if fast:
+        fastpath.take_items(response_dict, custom)
+    parsed = _PARSER.parse(response_dict, shape)
+    parsed.update(custom)
+    return {k: parsed[k] for k in sorted(parsed)}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(strategies.items(), max_size=4), st.sampled_from([None, 0, 2]),
+       st.booleans(), st.booleans(), st.sampled_from(["Scan", "Query", "ExecuteStatement"]))
+def test_any_page_parses_the_same_through_the_fast_path(items, indent, items_last, ascii,
+                                                       operation):
+    """Any items, in any key order and spacing, as botocore's parser reads them."""
+    wire = [json.loads(codec.dumps(item, codec.DYNAMODB)) for item in items]
+    rest: dict[str, Any] = {"Count": len(wire), "ConsumedCapacity": {
+        "TableName": "t", "CapacityUnits": 0.5}}
+    if wire:
+        cursor = "NextToken" if operation == "ExecuteStatement" else "LastEvaluatedKey"
+        rest[cursor] = "token" if cursor == "NextToken" else dict(list(wire[-1].items())[:1])
+    page = {**rest, "Items": wire} if items_last else {"Items": wire, **rest}
+    body = json.dumps(page, indent=indent, ensure_ascii=ascii).encode()
+    ours = _botocore_parse(operation, body, fast=True)
+    assert _typed(ours) == _typed(_botocore_parse(operation, body, fast=False))
+    assert ours["Items"] == items
+
+
+@pytest.mark.parametrize("text", [
+    '{"Items":[],"Count":0}',
+    ' \n{ "Count" : 2 ,\t"Items" : [ {"a":{"S":"]},[\\""}} , {"b":{"L":[[]]}} ] }\r\n',
+    '{"Items":[{"a":{"N":"1"}}],"Items":[{"b":{"N":"2"}}]}',  # the last one wins
+    '{"Items":[{"a":{"N":"1"}}],"Items":null}',
+    '{"Items":[1,]}', '{"Items":[1]', '{"Items":[1]} x', '{"Items" [1]}', '{}', '[]', '',
+    '{"Count":1,}', '{"Items":[{"s":"\u00e9\ud83d\ude42"}]}',
+])
+def test_split_items_reads_exactly_what_json_loads_reads(text):
+    try:
+        expected = json.loads(text)
+    except ValueError:
+        expected = None
+    if not isinstance(expected, dict) or not isinstance(expected.get("Items"), list):
+        assert fastpath.split_items(text) is None
+        return
+    items, rest = fastpath.split_items(text)
+    assert items == expected.pop("Items") and rest == expected
