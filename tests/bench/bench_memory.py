@@ -1,14 +1,13 @@
-"""Resident memory that 100,000 items take in the grid, against their wire JSON size.
+"""Resident memory that 100,000 items take in the grid, against their wire JSON size."""
 
-    .venv/bin/python tests/bench/bench_memory.py [items] [--dicts]
-The results panel (offscreen) reads every item from the replay server (in a child
-process, so its memory is not counted) through the app's own path: Connection with the
-fast path, Pager, "Load all". RSS (VmRSS of /proc/self/status) is taken with an empty
-grid after a warm-up read, and again with every item in the grid; both after a full
-garbage collection. With --dicts the grid keeps every row as the client's dict (what
-the model did before it stored rows compactly), for comparison. Prints one JSON object
-as its last line.
-"""
+# .venv/bin/python tests/bench/bench_memory.py [items] [--dicts]
+# The results panel (offscreen) reads every item from the replay server (in a child
+# process, so its memory is not counted) through the app's own path: Connection with the
+# fast path, Pager, "Load all". RSS (VmRSS of /proc/self/status) is taken with an empty
+# grid after a warm-up read, and again with every item in the grid; both after a full
+# garbage collection. With --dicts the grid keeps every row as the client's dict (what
+# the model did before it stored rows compactly), for comparison. Prints one JSON object
+# as its last line.
 
 from __future__ import annotations
 

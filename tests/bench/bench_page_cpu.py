@@ -1,11 +1,10 @@
-"""Client CPU from response bytes to rows in the grid's model: ours vs boto3's paginator.
+"""Client CPU from response bytes to rows in the grid's model: ours vs boto3's paginator."""
 
-    .venv/bin/python tests/bench/bench_page_cpu.py [items] [runs]
-The replay server runs in a child process, so `time.process_time()` here counts the
-client alone (HTTP read, parsing, and for ours the model's append; every thread of this
-process). Both read the same pages (1,000 items each) from the same server; each side
-runs `runs` times, alternating, and the median counts. Prints one JSON object last.
-"""
+# .venv/bin/python tests/bench/bench_page_cpu.py [items] [runs]
+# The replay server runs in a child process, so `time.process_time()` here counts the
+# client alone (HTTP read, parsing, and for ours the model's append; every thread of this
+# process). Both read the same pages (1,000 items each) from the same server; each side
+# runs `runs` times, alternating, and the median counts. Prints one JSON object last.
 
 from __future__ import annotations
 

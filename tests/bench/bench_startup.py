@@ -1,12 +1,11 @@
-"""Time from process start to the main window on screen: Dynascope vs a bare PySide6 window.
+"""Time from process start to the main window on screen: Dynascope vs a bare PySide6 window."""
 
-    .venv/bin/python tests/bench/bench_startup.py [runs]
-Each run starts a fresh interpreter (offscreen) and takes the wall time from before the
-process is spawned to the child's word that its window is exposed and painted. Ours does
-what `dynascope` does up to its window (the application, the qasync loop, the MFA
-prompter, the main window) with a settings file of its own; the bare one shows an empty
-QMainWindow of the same size. Runs alternate; medians count. Prints one JSON object last.
-"""
+# .venv/bin/python tests/bench/bench_startup.py [runs]
+# Each run starts a fresh interpreter (offscreen) and takes the wall time from before the
+# process is spawned to the child's word that its window is exposed and painted. Ours does
+# what `dynascope` does up to its window (the application, the qasync loop, the MFA
+# prompter, the main window) with a settings file of its own; the bare one shows an empty
+# QMainWindow of the same size. Runs alternate; medians count. Prints one JSON object last.
 
 from __future__ import annotations
 

@@ -1,14 +1,13 @@
-"""The longest gap of the Qt event loop while "Load all" streams items into the window.
+"""The longest gap of the Qt event loop while "Load all" streams items into the window."""
 
-    .venv/bin/python tests/bench/bench_ui_stall.py [items] [--tuned]
-The real main window (offscreen) opens a replay-server connection (the server in a
-child process), shows the table's Items tab, and presses "Load all"; a 5 ms QTimer
-heartbeat records the time between its ticks until the last item is in the grid.
---tuned applies the two settings proposed for ui.application.run: a 1 ms GIL switch
-interval (the GUI thread waits less for the SDK's worker threads) and gc.freeze() once
-the window is shown (full garbage collections then skip the objects made at start).
-Prints one JSON object as its last line (gaps in ms, the 5 ms period included).
-"""
+# .venv/bin/python tests/bench/bench_ui_stall.py [items] [--tuned]
+# The real main window (offscreen) opens a replay-server connection (the server in a
+# child process), shows the table's Items tab, and presses "Load all"; a 5 ms QTimer
+# heartbeat records the time between its ticks until the last item is in the grid.
+# --tuned applies the two settings proposed for ui.application.run: a 1 ms GIL switch
+# interval (the GUI thread waits less for the SDK's worker threads) and gc.freeze() once
+# the window is shown (full garbage collections then skip the objects made at start).
+# Prints one JSON object as its last line (gaps in ms, the 5 ms period included).
 
 from __future__ import annotations
 

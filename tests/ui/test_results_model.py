@@ -1,4 +1,4 @@
-"""The results model alone: compact rows, exact items, sorting, 100,000 rows in batches."""
+"""The results model: compact rows, exact items, sorting, 100,000 rows, big pages in steps."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from PySide6.QtCore import QPersistentModelIndex, Qt
 
 from ui.results_model import CACHE_ROWS, EXPIRES, TYPE_ROLE, VALUE_ROLE, ResultsModel
+from ui.results_view import SHOW_CHUNK, ResultsPanel
 
 BIG = "12345678901234567890123456789012345678"
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -144,3 +146,38 @@ def test_a_hundred_thousand_items_in_batches(qtbot):
     model.sort(model.columns.index("n"))
     ns = [int(_cell(model, r, "n")) for r in range(0, total, 997)]
     assert ns == sorted(ns) and model.rowCount() == total
+
+
+@pytest.fixture
+def filled(ddb, table_name) -> str:
+    """600 items in one table."""
+    ddb.create_table(TableName=table_name, BillingMode="PAY_PER_REQUEST",
+                     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+    for i in range(600):
+        ddb.put_item(TableName=table_name, Item={"pk": {"S": f"p{i:03d}"}, "n": {"N": str(i)}})
+    return table_name
+
+
+def test_a_big_page_goes_into_the_grid_in_steps_and_a_cancel_keeps_it_whole(
+        qtbot, qloop, conn, filled):
+    panel = ResultsPanel()
+    qtbot.addWidget(panel)
+    panel.page_size.setValue(600)
+    steps: list[int] = []
+
+    def inserted(_parent, first: int, last: int) -> None:
+        steps.append(last - first + 1)
+        if len(steps) == 1:
+            panel.cancel()  # the user cancels while the page is being shown
+
+    panel.model.rowsInserted.connect(inserted)
+    panel.start(conn, "Scan", {"TableName": filled}, key_attributes=["pk"])
+    qtbot.waitUntil(lambda: bool(steps) and not panel.busy, timeout=20_000)
+    assert steps == [SHOW_CHUNK, SHOW_CHUNK, 600 - 2 * SHOW_CHUNK]
+    assert panel.model.rowCount() == 600  # the whole page the pager read, not a part
+    assert {panel.model.item(r)["pk"]["S"] for r in range(600)} == {
+        f"p{i:03d}" for i in range(600)}
+    assert panel.status.text().endswith("cancelled")
+    assert panel.ledger.rowCount() >= 1 and panel.pager is not None and panel.pager.index == 0
+    panel.shutdown()
