@@ -217,7 +217,9 @@ def _wait_until(check, seconds: float, what: str, proc: subprocess.Popen[str], o
         assert proc.poll() is None, f"exited ({proc.returncode}) while waiting for {what}:\n{out}"
         if value := check():
             return value
-        time.sleep(0.1)
+        # Wait on the process itself: returns at once if it exits, else after a beat.
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=0.1)
     raise AssertionError(f"no {what} within {seconds} s:\n{out}")
 
 

@@ -50,3 +50,23 @@ def window(qtbot, qloop, tmp_path):
     win.show()
     yield win
     win.shutdown()
+
+
+@pytest.fixture
+def sandbox_items(window, qtbot, sandbox):
+    """Open the sandbox in the window; `open_table(name)` selects a table, shows its
+    Items tab, waits for the first page and returns the results panel."""
+    conn = window.add_connection(sandbox.profile)
+    qtbot.waitUntil(lambda: window.model.rowCount(conn) == 5, timeout=20_000)
+
+    def open_table(name: str):
+        window.tree.setCurrentIndex(window.model.find_table(0, name))
+        qtbot.waitUntil(lambda: window.pages.currentWidget() is window.table_tabs
+                        and window.details.title.text() == name, timeout=20_000)
+        window.show_items()
+        panel = window.results
+        qtbot.waitUntil(lambda: panel.ledger.rowCount() > 0 and not panel.busy,
+                        timeout=20_000)
+        return panel
+
+    return open_table

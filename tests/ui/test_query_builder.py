@@ -14,19 +14,11 @@ WAIT_MS = 20_000
 
 
 @pytest.fixture
-def builder_on(window, qtbot, sandbox):
+def builder_on(window, qtbot, sandbox_items):
     """Open a sandbox table's Items tab; returns (builder, results panel, run)."""
-    conn = window.add_connection(sandbox.profile)
-    qtbot.waitUntil(lambda: window.model.rowCount(conn) == 5, timeout=WAIT_MS)
 
     def open_table(name: str):
-        window.tree.setCurrentIndex(window.model.find_table(0, name))
-        qtbot.waitUntil(lambda: window.pages.currentWidget() is window.table_tabs
-                        and window.details.title.text() == name, timeout=WAIT_MS)
-        window.show_items()
-        panel = window.results
-        qtbot.waitUntil(lambda: panel.ledger.rowCount() > 0 and not panel.busy,
-                        timeout=WAIT_MS)
+        panel = sandbox_items(name)
 
         def run():
             before = panel.pager

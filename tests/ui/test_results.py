@@ -14,21 +14,9 @@ WAIT_MS = 20_000
 
 
 @pytest.fixture
-def items_of(window, qtbot, sandbox):
-    """Open the sandbox, select a table and show its Items tab; returns the panel."""
-    conn = window.add_connection(sandbox.profile)
-    qtbot.waitUntil(lambda: window.model.rowCount(conn) == 5, timeout=WAIT_MS)
-
-    def open_table(name: str):
-        window.tree.setCurrentIndex(window.model.find_table(0, name))
-        qtbot.waitUntil(lambda: window.pages.currentWidget() is window.table_tabs
-                        and window.details.title.text() == name, timeout=WAIT_MS)
-        window.show_items()
-        panel = window.results
-        qtbot.waitUntil(lambda: panel.model.rowCount() > 0 and not panel.busy, timeout=WAIT_MS)
-        return panel
-
-    return open_table
+def items_of(sandbox_items):
+    """Open a sandbox table's Items tab; returns the results panel."""
+    return sandbox_items
 
 
 def _column(model: ResultsModel, name: str) -> list:
