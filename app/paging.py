@@ -110,7 +110,43 @@ def _cursor_text(cursor: Any) -> str:
     return json.dumps(cursor, sort_keys=True, default=repr)
 
 
-class Pager:
+class _Pages:
+    """Moving between batches: what Pager and ParallelPager share. Subclasses set
+    `_index`, and provide `has_next` and `goto`."""
+
+    _index: int
+
+    @property
+    def index(self) -> int:
+        """The batch shown now (0-based; -1 before the first)."""
+        return self._index
+
+    @property
+    def has_next(self) -> bool:
+        raise NotImplementedError
+
+    @property
+    def has_previous(self) -> bool:
+        return self._index > 0
+
+    async def goto(self, index: int, want: int) -> Batch:
+        raise NotImplementedError
+
+    async def next_batch(self, want: int) -> Batch:
+        """The batch after the one shown now: up to `want` items (fewer only at the end
+        or at the limit)."""
+        if not self.has_next:
+            raise PagingError("There is no next page.")
+        return await self.goto(self._index + 1, want)
+
+    async def previous_batch(self, want: int) -> Batch:
+        """The batch before the one shown now, read again from the cursor it started at."""
+        if not self.has_previous:
+            raise PagingError("There is no previous page.")
+        return await self.goto(self._index - 1, want)
+
+
+class Pager(_Pages):
     """Pages one Query, Scan or ExecuteStatement request.
 
     `request` is the client kwargs without the cursor. `limit` is the number of items the
@@ -147,28 +183,6 @@ class Pager:
     @property
     def has_next(self) -> bool:
         return self._index + 1 < len(self._starts)
-
-    @property
-    def has_previous(self) -> bool:
-        return self._index > 0
-
-    @property
-    def index(self) -> int:
-        """The batch shown now (0-based; -1 before the first)."""
-        return self._index
-
-    async def next_batch(self, want: int) -> Batch:
-        """The batch after the one shown now: up to `want` items (fewer only at the end
-        or at the limit)."""
-        if not self.has_next:
-            raise PagingError("There is no next page.")
-        return await self.goto(self._index + 1, want)
-
-    async def previous_batch(self, want: int) -> Batch:
-        """The batch before the one shown now, read again from the cursor it started at."""
-        if not self.has_previous:
-            raise PagingError("There is no previous page.")
-        return await self.goto(self._index - 1, want)
 
     async def goto(self, index: int, want: int) -> Batch:
         """Batch `index` (0-based): read again if it was seen, read first if it is next."""
@@ -253,7 +267,7 @@ class Pager:
         return items, following, line
 
 
-class ParallelPager:
+class ParallelPager(_Pages):
     """A parallel Scan: one `Pager` per segment, read side by side.
 
     Batch i is the union of every segment's batch i, each segment asked for an equal
@@ -275,26 +289,8 @@ class ParallelPager:
         self._index = -1
 
     @property
-    def index(self) -> int:
-        return self._index
-
-    @property
     def has_next(self) -> bool:
         return any(self._index + 1 < len(p._starts) for p in self.segments)
-
-    @property
-    def has_previous(self) -> bool:
-        return self._index > 0
-
-    async def next_batch(self, want: int) -> Batch:
-        if not self.has_next:
-            raise PagingError("There is no next page.")
-        return await self.goto(self._index + 1, want)
-
-    async def previous_batch(self, want: int) -> Batch:
-        if not self.has_previous:
-            raise PagingError("There is no previous page.")
-        return await self.goto(self._index - 1, want)
 
     async def goto(self, index: int, want: int) -> Batch:
         taking = [p for p in self.segments if index < len(p._starts)]
