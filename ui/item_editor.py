@@ -1027,6 +1027,14 @@ class ItemEditor(QDialog):
 
     # --- conflicts ---------------------------------------------------------------------
 
+    def show_conflict(self, conflict: writes.Conflict) -> None:
+        """Show a conflict met elsewhere (an edit in the grid): the editor holds the
+        user's version, and the conflict view offers reload, overwrite or cancel."""
+        if conflict.mine is not None:
+            self._put_text(self._text_view, codec.dumps(conflict.mine, self._text_view))
+            self.check()
+        self._show_conflict(conflict)
+
     def _show_conflict(self, conflict: writes.Conflict) -> None:
         self.conflict = conflict
         self.pending_plan = None

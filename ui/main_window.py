@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import __version__, writes
+from app import __version__, codec, writes
 from app.advice import read_advice
 from app.catalog import TableInfo
 from app.connections import Connection, ConnectionProfile, connect, run_blocking
@@ -173,8 +173,10 @@ class MainWindow(QMainWindow):
         self.results.openRequested.connect(self.open_item)
         self.results.newRequested.connect(self.new_item)
         self.results.deleteRequested.connect(self.delete_items)
+        self.results.cellEdited.connect(self.save_cell)
         self.editors: list[ItemEditor] = []  # the item editors open now
         self.delete_box: QMessageBox | None = None  # the delete confirmation, while open
+        self.cell_box: QMessageBox | None = None  # a production question for a cell edit
         self.delete_progress: QProgressDialog | None = None  # while a delete runs
         self._last_run = ""
         self._recording = True
@@ -502,13 +504,14 @@ class MainWindow(QMainWindow):
 
     # --- items: edit, create, delete ---------------------------------------------------
 
-    def open_item(self, item: dict | None) -> ItemEditor | None:
-        """Open the item editor on `item` (None: a new item) of the table shown."""
+    def open_item(self, item: dict | None, refresh: bool = True) -> ItemEditor | None:
+        """Open the item editor on `item` (None: a new item) of the table shown; it reads
+        the item again first unless `refresh` is False."""
         if self._table is None:
             self.show_status("Select a table first.", error=True)
             return None
         node, info, _index = self._table
-        editor = ItemEditor(node.conn(), info, item, self)
+        editor = ItemEditor(node.conn(), info, item, self, refresh=refresh)
         editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         grid_of = self._items_of  # whose items the grid had when the editor opened
         editor.replaced.connect(
@@ -517,6 +520,88 @@ class MainWindow(QMainWindow):
         self.editors.append(editor)
         editor.show()
         return editor
+
+    def save_cell(self, loaded: dict, name: str, value: dict) -> None:
+        """A value edited in place in the grid: one conditional UpdateItem of that
+        attribute (after a question on a production connection). A conflict opens the
+        item editor on it; any other failure puts the row back and says why."""
+        if self._table is None:
+            return
+        node, info, _index = self._table
+        conn = node.conn()
+        key = writes.key_of(info, loaded)
+        edited = {**loaded, name: value}
+        try:
+            plan = writes.plan_save(info, loaded, edited)
+        except DynascopeError as err:
+            self.results.model.clear_pending(key)
+            self.show_error(err.message, err.hint)
+            return
+        if plan is None:  # the same value written another way (12.50 for 12.5)
+            self.results.model.clear_pending(key)
+            self.show_status(f"Nothing to save: {name} already holds that value.")
+            return
+        grid_of = self._items_of
+        change = f"{name} = {codec.display(value)[:80]} on {writes.key_text(key)}"
+
+        def send() -> None:
+            self.cell_box = None
+            self.tasks.start(self._save_cell(conn, info, plan, key, grid_of))
+
+        self.cell_box = confirm_write(self, conn, plan.operation, plan.request, send,
+                                      f"saving {change}")
+        if self.cell_box is not None:
+            self.cell_box.rejected.connect(lambda: self.results.model.clear_pending(key))
+
+    async def _save_cell(self, conn: Connection, info: TableInfo, plan: writes.WritePlan,
+                         key: dict, grid_of: Any) -> None:
+        (change,) = plan.changes
+        self.show_status(f"Saving {change.name} of {writes.key_text(key)}…")
+
+        def same_grid() -> bool:
+            return grid_of is not None and grid_of == self._items_of
+
+        try:
+            result = await writes.save(conn, plan)
+        except writes.Conflict as conflict:
+            if same_grid():
+                self.results.model.clear_pending(key)
+            self._cell_conflict(info, conflict, key)
+            return
+        except BaseException:
+            if same_grid():
+                self.results.model.clear_pending(key)
+            raise  # a DynascopeError reaches the user through self.tasks
+        if same_grid():
+            self.results.replace_item(key, result.item)
+        note = f" {result.note}" if result.note else ""
+        self.show_status(f"Saved {change.name} of {writes.key_text(key)} in table "
+                         f"{info.name}.{note}")
+
+    def _cell_conflict(self, info: TableInfo, conflict: writes.Conflict, key: dict) -> None:
+        """Someone changed the value (or deleted the item) since the grid read it."""
+        (change,) = conflict.plan.changes
+        theirs = conflict.theirs
+        if theirs is None:
+            self.show_error(f"Not saved: {writes.key_text(key)} was deleted from table "
+                            f"{info.name} since the grid read it. Nothing was written.",
+                            "Run the query again to see the table as it is now.")
+            return
+        # Compared over the whole item as the table holds it: the grid's row may be a
+        # projection, and only the edited attribute was conditioned.
+        loaded = dict(theirs)
+        if change.old is None:
+            loaded.pop(change.name, None)
+        else:
+            loaded[change.name] = change.old
+        mine = {**loaded, change.name: change.new} if change.new is not None else loaded
+        plan = writes.plan_save(info, loaded, mine)
+        editor = self.open_item(loaded, refresh=False)
+        if editor is not None and plan is not None:
+            editor.show_conflict(writes.Conflict(plan, theirs))
+        self.show_status(f"Not saved: someone else changed {change.name} of "
+                         f"{writes.key_text(key)} meanwhile; the editor shows both versions.",
+                         error=True)
 
     def new_item(self) -> None:
         """Ctrl+N: the editor on a new item of the table shown."""

@@ -12,11 +12,12 @@ from itertools import chain
 from operator import itemgetter
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from app.codec import display, number
 from app.ttl import Expiry, absolute_text, expiry, expiry_text
+from ui.cell_editor import inline_problem
 
 Index = QModelIndex | QPersistentModelIndex
 Item = dict[str, dict[str, Any]]
@@ -53,8 +54,10 @@ _MARSHAL_VERSION = 4
 _ROLES = frozenset({
     Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole,
     Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.TextAlignmentRole,
-    Qt.ItemDataRole.ToolTipRole, VALUE_ROLE, TYPE_ROLE,
+    Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.FontRole, VALUE_ROLE, TYPE_ROLE,
 })
+_SAVING_FONT = QFont()
+_SAVING_FONT.setItalic(True)
 _NOT_YET: Any = object()
 
 Stored = bytes | dict  # a row as the model keeps it
@@ -125,7 +128,15 @@ class ResultsModel(QAbstractTableModel):
     dict of AttributeValues takes ~14 times that), and decoded when it is painted or
     asked for: a bounded cache holds the decoded rows on screen and their cell texts.
     `item(row)` returns a new dict equal to the one appended.
+
+    Scalar cells (S, N, BOOL, not keys) are editable in place: `setData` with `VALUE_ROLE`
+    does not change the row; it shows the new value in italics as "saving" and emits
+    `editRequested` for the window to save. The row changes when the window puts the
+    saved item in (`replace_row`), or goes back with `clear_pending`.
     """
+
+    #: (the row's item as loaded, attribute name, new AttributeValue): a cell edited
+    editRequested = Signal(object, str, object)
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -136,6 +147,10 @@ class ResultsModel(QAbstractTableModel):
         self._ttl: str | None = None  # the TTL attribute, when the table has one
         self._now: datetime | None = None
         self._cache: OrderedDict[int, _Row] = OrderedDict()  # by id() of the stored row
+        #: values edited in place and being saved, by id() of the stored row
+        self._pending: dict[int, dict[str, dict[str, Any]]] = {}
+        #: False on a read-only connection: no cell can be edited in place
+        self.writable = True
 
     # --- content -----------------------------------------------------------------------
 
@@ -147,6 +162,7 @@ class ResultsModel(QAbstractTableModel):
         self.beginResetModel()
         self._rows = []
         self._cache.clear()
+        self._pending.clear()
         self._keys = list(dict.fromkeys(key_attributes))
         self._ttl = ttl_attribute
         self._now = now or datetime.now(UTC)
@@ -215,6 +231,7 @@ class ResultsModel(QAbstractTableModel):
                 self._columns.append(name)
             self.endInsertColumns()
         self._cache.pop(id(self._rows[row]), None)
+        self._pending.pop(id(self._rows[row]), None)
         self._rows[row] = _pack(item)
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(self._columns) - 1))
 
@@ -228,6 +245,7 @@ class ResultsModel(QAbstractTableModel):
             self.beginRemoveRows(QModelIndex(), first, last)
             for stored in self._rows[first:last + 1]:
                 self._cache.pop(id(stored), None)
+                self._pending.pop(id(stored), None)
             del self._rows[first:last + 1]
             self.endRemoveRows()
 
@@ -291,6 +309,12 @@ class ResultsModel(QAbstractTableModel):
             return _EXPIRED_ROW if e is not None and e.expired else None
         if name == EXPIRES and self._ttl is not None:
             return self._expires_data(index.row(), role)
+        if self._pending:
+            saving = self._pending.get(id(self._rows[index.row()]), {}).get(name)
+            if saving is not None:
+                return self._saving_data(saving, role)
+        if role == Qt.ItemDataRole.FontRole:
+            return None
         row = self._row(index.row())
         value = row.item.get(name)
         if role == _DISPLAY:
@@ -317,6 +341,78 @@ class ResultsModel(QAbstractTableModel):
         if role == TYPE_ROLE:
             return _type_of(value)
         return None
+
+    @staticmethod
+    def _saving_data(value: dict[str, Any], role: int) -> Any:
+        if role == _DISPLAY:
+            return display(value)[:MAX_CELL_TEXT]
+        if role == Qt.ItemDataRole.FontRole:
+            return _SAVING_FONT
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return _MISSING
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"Saving {_type_of(value)}: {display(value)[:2000]}…"
+        if role == VALUE_ROLE:
+            return value
+        if role == TYPE_ROLE:
+            return _type_of(value)
+        return None
+
+    # --- editing in place --------------------------------------------------------------
+
+    def inline_problem(self, index: Index) -> tuple[str, bool] | None:
+        """Why this cell cannot be edited in place, and whether the item editor can do
+        it; None when it can."""
+        if not index.isValid():
+            return "Select a cell first.", False
+        name = self._columns[index.column()]
+        if name == EXPIRES and self._ttl is not None:
+            return (f"This column shows when “{self._ttl}” expires; edit “{self._ttl}” "
+                    "itself.", False)
+        if not self.writable:
+            return ("This connection is read-only: nothing can be changed. Clear "
+                    "“Read-only” in the connection's settings to edit.", False)
+        stored = self._rows[index.row()]
+        if id(stored) in self._pending:
+            return "This item is being saved; edit it again when the save is done.", False
+        item = self._row(index.row()).item
+        missing = [key for key in self._keys if key not in item]
+        if missing:
+            return (f"This row lacks the key attribute “{missing[0]}” (the query did "
+                    "not return it), so Dynascope cannot tell which item to change.", False)
+        return inline_problem(name, item.get(name), self._keys)
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        # Cheap, as Qt asks for every painted cell: the view's `edit` asks
+        # `inline_problem` before it opens an editor, and `setData` checks again.
+        flags = super().flags(index)
+        if self.writable and index.isValid() and index.column() < len(self._columns):
+            name = self._columns[index.column()]
+            if name not in self._keys and not (name == EXPIRES and self._ttl is not None):
+                flags |= Qt.ItemFlag.ItemIsEditable
+        return flags
+
+    def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        """A cell edited in place: shown as "saving" and sent to `editRequested`; the row
+        itself is unchanged until the save is done. An unchanged value does nothing."""
+        if role != VALUE_ROLE or self.inline_problem(index) is not None:
+            return False
+        name = self._columns[index.column()]
+        item = self.item(index.row())
+        if value == item.get(name):
+            return False
+        self._pending.setdefault(id(self._rows[index.row()]), {})[name] = value
+        self.dataChanged.emit(index, index)
+        self.editRequested.emit(item, name, value)
+        return True
+
+    def clear_pending(self, key: Item) -> None:
+        """The save of the item with this key ended without a change: show the row as it
+        is again."""
+        row = self.row_of(key)
+        if row >= 0 and self._pending.pop(id(self._rows[row]), None) is not None:
+            self.dataChanged.emit(self.index(row, 0),
+                                  self.index(row, len(self._columns) - 1))
 
     def _expires_data(self, row: int, role: int) -> Any:
         e = self.expiry(row)

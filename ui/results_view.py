@@ -6,13 +6,14 @@ import asyncio
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMenu,
     QProgressBar,
     QPushButton,
     QSizePolicy,
@@ -26,8 +27,9 @@ from PySide6.QtWidgets import (
 from app.connections import Connection
 from app.errors import DynascopeError
 from app.paging import Batch, Pager, ParallelPager, Totals
+from ui.cell_editor import CellDelegate
 from ui.ledger_model import LedgerModel, totals_text
-from ui.results_model import ResultsModel
+from ui.results_model import TYPE_ROLE, VALUE_ROLE, ResultsModel
 from ui.tasks import Tasks, user_message
 
 DEFAULT_PAGE_SIZE = 100
@@ -45,6 +47,9 @@ class ResultsGrid(QTableView):
     rowActivated = Signal(int)
     #: the Delete key, for the selected rows
     deletePressed = Signal()
+    #: (row, why): F2 on a cell that is not edited in place; `open` when the item editor
+    #: can make the change instead
+    inlineRefused = Signal(int, str, bool)
 
     def __init__(self) -> None:
         super().__init__()
@@ -60,7 +65,41 @@ class ResultsGrid(QTableView):
         self.verticalHeader().setDefaultSectionSize(22)
         self.verticalScrollBar().valueChanged.connect(self._scrolled)
         self.doubleClicked.connect(lambda index: self.rowActivated.emit(index.row()))
+        # F2 edits a string, number or boolean in place; double-click and Enter open the
+        # whole item. Typing alone never starts an edit (no accidental writes).
+        self.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(self._context_menu)
         self.clear_sort_indicator()
+
+    def edit(self, index: QModelIndex,
+             trigger: QAbstractItemView.EditTrigger = QAbstractItemView.EditTrigger.AllEditTriggers,
+             event: QEvent | None = None) -> bool:
+        wanted = trigger == QAbstractItemView.EditTrigger.AllEditTriggers \
+            or bool(self.editTriggers() & trigger)
+        if wanted and index.isValid() and self.state() != QAbstractItemView.State.EditingState:
+            problem = self.model().inline_problem(index)
+            if problem is not None:
+                self.inlineRefused.emit(index.row(), *problem)
+                return False
+        return super().edit(index, trigger, event)
+
+    def menu_for(self, index: QModelIndex) -> QMenu:
+        """The right-click menu of a cell (the cell becomes the current one)."""
+        self.setCurrentIndex(index)
+        menu = QMenu(self)
+        menu.setObjectName("gridMenu")
+        menu.addAction("Edit value\tF2", lambda: self.edit(index))
+        menu.addAction("Open item…\tEnter", lambda: self.rowActivated.emit(index.row()))
+        menu.addSeparator()
+        menu.addAction("Delete…\tDel", self.deletePressed.emit)
+        menu.aboutToHide.connect(menu.deleteLater)
+        return menu
+
+    def _context_menu(self, pos: QPoint) -> None:
+        index = self.indexAt(pos)
+        if index.isValid():
+            self.menu_for(index).popup(self.viewport().mapToGlobal(pos))
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
@@ -100,6 +139,9 @@ class ResultsPanel(QWidget):
     newRequested = Signal()
     #: the selected rows' items, to delete
     deleteRequested = Signal(list)
+    #: (the row's item as loaded, attribute name, new AttributeValue): a cell edited in
+    #: place, to save
+    cellEdited = Signal(object, str, object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -163,6 +205,12 @@ class ResultsPanel(QWidget):
 
         self.grid = ResultsGrid()
         self.grid.setModel(self.model)
+        self.delegate = CellDelegate(TYPE_ROLE, VALUE_ROLE, self.grid)
+        self.delegate.rejected.connect(
+            lambda message, hint: self.status.setText(f"{message} {hint}".strip()))
+        self.grid.setItemDelegate(self.delegate)
+        self.grid.inlineRefused.connect(self._inline_refused)
+        self.model.editRequested.connect(self.cellEdited)
         self.grid.wantMore.connect(self.fetch_more)
         self.grid.rowActivated.connect(lambda row: self.openRequested.emit(self.model.item(row)))
         self.grid.deletePressed.connect(self.request_delete)
@@ -243,6 +291,7 @@ class ResultsPanel(QWidget):
             self.pager = Pager(conn, operation, single, limit=limit)
         self._approx_total = approx_total
         self._advise = advise
+        self.model.writable = not conn.profile.read_only
         self.model.reset(key_attributes, ttl_attribute)
         self.ledger.reset()
         self.totals.setText("No requests yet.")
@@ -304,6 +353,11 @@ class ResultsPanel(QWidget):
             self.model.remove_rows([row])
         else:
             self.model.replace_row(row, item)
+
+    def _inline_refused(self, row: int, why: str, open_editor: bool) -> None:
+        self.status.setText(why)
+        if open_editor:
+            self.openRequested.emit(self.model.item(row))
 
     def remove_items(self, keys: Sequence[dict]) -> None:
         """Drop the rows of these keys (after a delete)."""
