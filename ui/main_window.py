@@ -177,6 +177,8 @@ class MainWindow(QMainWindow):
         self.editors: list[ItemEditor] = []  # the item editors open now
         self.delete_box: QMessageBox | None = None  # the delete confirmation, while open
         self.cell_box: QMessageBox | None = None  # a production question for a cell edit
+        self.quit_box: QMessageBox | None = None  # "quit with unsaved edits?", while open
+        self._quitting = False  # the user chose to quit and lose unsaved edits
         self.delete_progress: QProgressDialog | None = None  # while a delete runs
         self._last_run = ""
         self._recording = True
@@ -888,6 +890,40 @@ class MainWindow(QMainWindow):
             box.stop()
         self.sandboxes.clear()
 
+    def unsaved_editors(self) -> list[ItemEditor]:
+        """The open item editors holding changes that are not saved (or on their way)."""
+        return [e for e in self.editors
+                if e.sending or (not e.read_only and e.has_unsaved_changes())]
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        unsaved = [] if self._quitting else self.unsaved_editors()
+        if unsaved:
+            event.ignore()
+            self._ask_to_quit(unsaved)
+            return
         self.shutdown()
         super().closeEvent(event)
+
+    def _ask_to_quit(self, unsaved: list[ItemEditor]) -> None:
+        """Quitting with unsaved edits: show them and ask first."""
+        count = len(unsaved)
+        box = QMessageBox(QMessageBox.Icon.Warning, "Quit Dynascope",
+                          f"{count} item editor{'s have' if count > 1 else ' has'} changes "
+                          "that are not saved.", QMessageBox.StandardButton.Cancel, self)
+        box.setObjectName("quitUnsavedBox")
+        listed = "\n".join(e.windowTitle() for e in unsaved[:5])
+        box.setInformativeText(f"{listed}\n\nQuit anyway and lose them, or cancel and save "
+                               "them first?")
+        discard = box.addButton("Discard and quit", QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+
+        def answered(button: Any) -> None:
+            self.quit_box = None
+            if button is discard:
+                self._quitting = True
+                self.close()
+
+        box.buttonClicked.connect(answered)
+        box.finished.connect(box.deleteLater)
+        self.quit_box = box
+        box.open()

@@ -104,3 +104,38 @@ def test_a_cancelled_delete_stops_and_reads_the_grid_again(grid, qtbot, ddb, tab
     assert "Cancelled" in window.status_label.text()
     qtbot.waitUntil(lambda: not panel.busy and panel.model.rowCount() == COUNT - 25,
                     timeout=WAIT_MS)
+
+
+def test_quitting_with_unsaved_edits_asks_first(grid, qtbot):
+    window, panel = grid
+    panel.grid.setCurrentIndex(panel.model.index(0, 0))
+    window.open_item(panel.model.item(0))
+    (editor,) = window.editors
+    qtbot.waitUntil(lambda: not editor.loading, timeout=WAIT_MS)
+    assert window.unsaved_editors() == []
+    window.open_item(panel.model.item(1))  # an editor without changes does not count
+    qtbot.waitUntil(lambda: not window.editors[1].loading, timeout=WAIT_MS)
+    editor.set_text(editor.text().replace('"n": 0', '"n": 5'))
+    editor.check()
+    assert window.unsaved_editors() == [editor]
+
+    window.close()
+    box = window.quit_box
+    assert box is not None and box.isVisible() and window.isVisible()
+    assert box.text() == "1 item editor has changes that are not saved."
+    box.button(box.StandardButton.Cancel).click()
+    assert window.isVisible() and editor.isVisible() and editor.has_unsaved_changes()
+
+    window.close()
+    (discard,) = [b for b in window.quit_box.buttons() if b.text() == "Discard and quit"]
+    discard.click()
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=WAIT_MS)
+    assert window.editors == []
+
+
+def test_quitting_without_unsaved_edits_closes_at_once(grid, qtbot):
+    window, panel = grid
+    window.open_item(panel.model.item(0))
+    qtbot.waitUntil(lambda: not window.editors[0].loading, timeout=WAIT_MS)
+    window.close()
+    assert not window.isVisible() and window.quit_box is None and window.editors == []
