@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import heapq
 import marshal
+import time
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from itertools import chain
+from itertools import chain, islice
 from operator import itemgetter
 from typing import Any
 
@@ -27,6 +30,10 @@ TYPE_ROLE = Qt.ItemDataRole.UserRole + 2  # its type code ("S", "N", ...) or ""
 MAX_CELL_TEXT = 200  # longer text is cut for display; the tooltip and editor have it all
 #: decoded rows kept for painting (the visible ones and some around them)
 CACHE_ROWS = 512
+#: From this many rows on, a sort runs in slices between turns of the event loop
+SORT_IN_STEPS_FROM = 20_000
+#: The longest slice of sorting work before the window gets its turn
+SORT_SLICE_S = 0.012
 
 _DISPLAY = Qt.ItemDataRole.DisplayRole
 _ALIGN_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -137,6 +144,8 @@ class ResultsModel(QAbstractTableModel):
 
     #: (the row's item as loaded, attribute name, new AttributeValue): a cell edited
     editRequested = Signal(object, str, object)
+    #: True when a sort in steps starts, False when it ended (or was dropped)
+    sortingChanged = Signal(bool)
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -151,6 +160,8 @@ class ResultsModel(QAbstractTableModel):
         self._pending: dict[int, dict[str, dict[str, Any]]] = {}
         #: False on a read-only connection: no cell can be edited in place
         self.writable = True
+        self.sort_in_steps_from = SORT_IN_STEPS_FROM
+        self._sort_task: asyncio.Task | None = None
 
     # --- content -----------------------------------------------------------------------
 
@@ -159,6 +170,7 @@ class ResultsModel(QAbstractTableModel):
         """Empty the grid for a new run; `key_attributes` are shown first, in order. With
         a `ttl_attribute`, an "expires" column follows them and expired rows are marked
         (as of `now`, default the time of the reset)."""
+        self._cancel_sort()
         self.beginResetModel()
         self._rows = []
         self._cache.clear()
@@ -450,33 +462,114 @@ class ResultsModel(QAbstractTableModel):
             return f"{name} (key attribute)" if name in self._keys else name
         return None
 
+    # --- sorting ---------------------------------------------------------------------
+
+    @property
+    def sorting(self) -> bool:
+        """True while a sort runs in steps (the rows keep their old order until it ends)."""
+        return self._sort_task is not None
+
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if not 0 <= column < len(self._columns):
             return
         name = self._columns[column]
         if name == EXPIRES and self._ttl is not None:
             name = self._ttl  # the times sort as the numbers they are
+        descending = order == Qt.SortOrder.DescendingOrder
+        self._cancel_sort()
+        loop = None
+        if len(self._rows) >= self.sort_in_steps_from:
+            with contextlib.suppress(RuntimeError):
+                loop = asyncio.get_running_loop()
+        if loop is None:  # small enough (or no event loop): at once
+            rows = list(self._rows)
+            present, gaps = _sort_keys(rows, name)
+            present.sort(key=itemgetter(0), reverse=descending)
+            self._apply_order(rows, [stored for _key, stored in present] + gaps)
+            return
+        self._sort_task = loop.create_task(
+            self._sort_in_steps(list(self._rows), name, descending))
+        self.sortingChanged.emit(True)
+
+    async def _sort_in_steps(self, rows: list[Stored], name: str, descending: bool) -> None:
+        """The same order as a sort at once, with the window answering throughout: rows
+        are keyed and sorted in runs of a few milliseconds each, then merged in slices."""
+        try:
+            await self._sort_steps(rows, name, descending)
+        finally:
+            if self._sort_task is asyncio.current_task():
+                self._sort_task = None
+                self.sortingChanged.emit(False)
+
+    async def _sort_steps(self, rows: list[Stored], name: str, descending: bool) -> None:
+        runs: list[list[tuple[tuple, Stored]]] = []
+        gaps: list[Stored] = []
+        start, step = 0, 512
+        while start < len(rows):
+            began = time.perf_counter()
+            run: list[tuple[tuple, Stored]] = []
+            while start < len(rows) and time.perf_counter() - began < SORT_SLICE_S:
+                present, missing = _sort_keys(rows[start:start + step], name)
+                run.extend(present)
+                gaps.extend(missing)
+                start += step
+            run.sort(key=itemgetter(0), reverse=descending)
+            runs.append(run)
+            await asyncio.sleep(0)
+        merged = heapq.merge(*runs, key=itemgetter(0), reverse=descending)
+        ordered: list[Stored] = []
+        done = False
+        while not done:
+            began = time.perf_counter()
+            while not done and time.perf_counter() - began < SORT_SLICE_S:
+                chunk = list(islice(merged, 4096))
+                ordered.extend(stored for _key, stored in chunk)
+                done = not chunk
+            if not done:
+                await asyncio.sleep(0)
+        self._apply_order(rows, ordered + gaps)
+
+    def _cancel_sort(self) -> None:
+        task, self._sort_task = self._sort_task, None
+        if task is not None and not task.done():
+            task.cancel()
+            self.sortingChanged.emit(False)
+
+    def _apply_order(self, before: list[Stored], ordered: list[Stored]) -> None:
+        """Show the rows in `ordered`, a new order of the rows `before`. Rows that came
+        meanwhile (a sort in steps) follow in the order they came; rows dropped
+        meanwhile stay dropped."""
+        if len(before) != len(self._rows) or any(
+                a is not b for a, b in zip(before, self._rows, strict=True)):
+            now = {id(stored) for stored in self._rows}
+            sorted_ids = {id(stored) for stored in ordered}
+            ordered = [stored for stored in ordered if id(stored) in now]
+            ordered += [stored for stored in self._rows if id(stored) not in sorted_ids]
         self.layoutAboutToBeChanged.emit()
         old = self.persistentIndexList()
         old_rows = [id(self._rows[i.row()]) for i in old]
-        # Each row's key is computed once. A row whose bytes do not hold the name at all
-        # cannot have the attribute and is not decoded.
-        needle = name.encode("utf-8", "surrogatepass")
-        present: list[tuple[tuple, Stored]] = []
-        gaps: list[Stored] = []
-        for stored in self._rows:
-            value = None
-            if type(stored) is not bytes or needle in stored:
-                value = _unpack(stored).get(name)
-            if value is None:
-                gaps.append(stored)
-            else:
-                present.append((_sort_key(value), stored))
-        present.sort(key=itemgetter(0), reverse=order == Qt.SortOrder.DescendingOrder)
-        self._rows = [stored for _key, stored in present] + gaps  # gaps last
+        self._rows = ordered
         if old:
             where = {id(stored): row for row, stored in enumerate(self._rows)}
             self.changePersistentIndexList(
                 old, [self.index(where[r], i.column()) for r, i in zip(old_rows, old,
                                                                         strict=True)])
         self.layoutChanged.emit()
+
+
+def _sort_keys(rows: Sequence[Stored], name: str) -> tuple[list[tuple[tuple, Stored]],
+                                                          list[Stored]]:
+    """(sort key, row) of the rows holding attribute `name`, and the rows without it. A
+    row whose bytes do not hold the name at all cannot have it and is not decoded."""
+    needle = name.encode("utf-8", "surrogatepass")
+    present: list[tuple[tuple, Stored]] = []
+    gaps: list[Stored] = []
+    for stored in rows:
+        value = None
+        if type(stored) is not bytes or needle in stored:
+            value = _unpack(stored).get(name)
+        if value is None:
+            gaps.append(stored)
+        else:
+            present.append((_sort_key(value), stored))
+    return present, gaps

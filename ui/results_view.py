@@ -211,6 +211,8 @@ class ResultsPanel(QWidget):
         self.grid.setItemDelegate(self.delegate)
         self.grid.inlineRefused.connect(self._inline_refused)
         self.model.editRequested.connect(self.cellEdited)
+        self.model.sortingChanged.connect(self._sorting)
+        self._status_before_sort = ""
         self.grid.wantMore.connect(self.fetch_more)
         self.grid.rowActivated.connect(lambda row: self.openRequested.emit(self.model.item(row)))
         self.grid.deletePressed.connect(self.request_delete)
@@ -353,6 +355,15 @@ class ResultsPanel(QWidget):
             self.model.remove_rows([row])
         else:
             self.model.replace_row(row, item)
+
+    def _sorting(self, running: bool) -> None:
+        """A big sort runs in steps: say so meanwhile."""
+        if running:
+            if not self.status.text().startswith("Sorting"):
+                self._status_before_sort = self.status.text()
+            self.status.setText(f"Sorting {self.model.rowCount():,} rows…")
+        elif self.status.text().startswith("Sorting"):
+            self.status.setText(self._status_before_sort)
 
     def _inline_refused(self, row: int, why: str, open_editor: bool) -> None:
         self.status.setText(why)

@@ -9,7 +9,14 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QPersistentModelIndex, Qt
 
-from ui.results_model import CACHE_ROWS, EXPIRES, TYPE_ROLE, VALUE_ROLE, ResultsModel
+from ui.results_model import (
+    CACHE_ROWS,
+    EXPIRES,
+    SORT_IN_STEPS_FROM,
+    TYPE_ROLE,
+    VALUE_ROLE,
+    ResultsModel,
+)
 from ui.results_view import SHOW_CHUNK, ResultsPanel
 
 BIG = "12345678901234567890123456789012345678"
@@ -144,6 +151,7 @@ def test_a_hundred_thousand_items_in_batches(qtbot):
         model.index(row, 0).data()
     assert len(model._cache) <= CACHE_ROWS
     model.sort(model.columns.index("n"))
+    qtbot.waitUntil(lambda: not model.sorting, timeout=60_000)  # in steps under a loop
     ns = [int(_cell(model, r, "n")) for r in range(0, total, 997)]
     assert ns == sorted(ns) and model.rowCount() == total
 
@@ -181,3 +189,63 @@ def test_a_big_page_goes_into_the_grid_in_steps_and_a_cancel_keeps_it_whole(
     assert panel.status.text().endswith("cancelled")
     assert panel.ledger.rowCount() >= 1 and panel.pager is not None and panel.pager.index == 0
     panel.shutdown()
+
+
+def _filled(count: int, at_once: bool) -> ResultsModel:
+    model = ResultsModel()
+    if at_once:
+        model.sort_in_steps_from = 10**9
+    model.reset(["pk"])
+    model.append([_synthetic(i) for i in range(count)])
+    return model
+
+
+@pytest.mark.parametrize("order", [Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder])
+def test_a_big_sort_runs_in_steps_and_gives_the_order_of_a_sort_at_once(qtbot, qloop, order):
+    from PySide6.QtCore import QTimer
+
+    count = SORT_IN_STEPS_FROM + 5_000
+    at_once, stepped = _filled(count, True), _filled(count, False)
+    for column in ("n", "tags"):  # numbers by value; a column some rows lack (gaps last)
+        at_once.sort(at_once.columns.index(column), order)
+        assert not at_once.sorting
+        changes: list[bool] = []
+        stepped.sortingChanged.connect(changes.append)
+        turns = []
+        timer = QTimer()
+        timer.timeout.connect(lambda: turns.append(1))
+        timer.start(0)
+        before = stepped.items()
+        stepped.sort(stepped.columns.index(column), order)
+        assert stepped.sorting and stepped.items() == before  # unchanged until it is done
+        qtbot.waitUntil(lambda: not stepped.sorting, timeout=60_000)
+        timer.stop()
+        stepped.sortingChanged.disconnect(changes.append)
+        assert changes == [True, False]
+        assert len(turns) > 2  # the event loop ran between the steps
+        assert stepped.items() == at_once.items()
+
+
+def test_rows_that_come_during_a_sort_follow_it_and_a_reset_drops_it(qtbot, qloop):
+    count = SORT_IN_STEPS_FROM + 1_000
+    model = _filled(count, False)
+    model.sort(model.columns.index("n"))
+    assert model.sorting
+    late = [_synthetic(i) for i in range(count, count + 3)]
+    model.append(late)
+    model.remove_rows([0])  # p000000 goes while the sort runs
+    qtbot.waitUntil(lambda: not model.sorting, timeout=60_000)
+    items = model.items()
+    assert len(items) == count + 2 and items[-3:] == late
+    ns = [int(item["n"]["N"]) for item in items[:-3]]
+    assert ns == sorted(ns)
+    assert {"S": "p000000"} not in [item["pk"] for item in items]
+
+    model.sort(model.columns.index("pk"), Qt.SortOrder.DescendingOrder)
+    assert model.sorting
+    layouts: list[int] = []
+    model.layoutChanged.connect(lambda *_: layouts.append(1))
+    model.reset(["pk"])
+    assert not model.sorting and model.rowCount() == 0
+    qtbot.wait(50)
+    assert layouts == [] and model.rowCount() == 0
