@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -211,9 +212,9 @@ def test_a_big_sort_runs_in_steps_and_gives_the_order_of_a_sort_at_once(qtbot, q
         assert not at_once.sorting
         changes: list[bool] = []
         stepped.sortingChanged.connect(changes.append)
-        turns = []
+        turns: list[int] = []
         timer = QTimer()
-        timer.timeout.connect(lambda: turns.append(1))
+        timer.timeout.connect(functools.partial(turns.append, 1))
         timer.start(0)
         before = stepped.items()
         stepped.sort(stepped.columns.index(column), order)
