@@ -7,9 +7,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import botocore.exceptions
-import botocore.session
-
 from app.errors import ProfileError, login_command, sso_login_command
 
 
@@ -101,6 +98,11 @@ def profile_from_config(name: str, raw: dict[str, Any]) -> AwsProfile:
 def _full_config() -> dict[str, Any]:
     # A fresh session: the files are read again, so edits made meanwhile show up.
     # (full_config does not depend on the selected profile: a wrong AWS_PROFILE is fine.)
+    # botocore is imported here, not with this module: the app loads it off the GUI thread
+    # after start (app.connections.load_sdk), so by the time anyone asks it is loaded.
+    import botocore.exceptions
+    import botocore.session
+
     try:
         return botocore.session.Session().full_config
     except botocore.exceptions.ConfigParseError as exc:

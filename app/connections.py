@@ -5,22 +5,26 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import functools
+import importlib
 import re
+import sys
 import threading
 import uuid
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Literal
-
-import boto3
-import botocore.exceptions
-import botocore.session
-from botocore.config import Config
+from typing import TYPE_CHECKING, Any, Literal
 
 from app import fastpath
 from app.aws_config import profile_from_config
 from app.errors import EXPIRED_CODES, DynascopeError, MfaCancelled, ReadOnlyError, describe
+
+if TYPE_CHECKING:
+    from botocore.config import Config
+
+# boto3 and botocore take a quarter of a second to import: more than the rest of the
+# app's start. They are imported on an SDK worker thread, never with this module: by
+# `load_sdk` soon after the window shows, or by the first connection's first call.
 
 Kind = Literal["sandbox", "endpoint", "profile", "default"]
 KINDS: tuple[Kind, ...] = ("profile", "default", "endpoint", "sandbox")
@@ -61,6 +65,26 @@ def set_mfa_prompter(prompter: MfaPrompter | None) -> None:
 
 def get_mfa_prompter() -> MfaPrompter | None:
     return _default_mfa_prompter
+
+
+_SDK_MODULES = ("boto3.session", "botocore.config", "botocore.exceptions",
+                "botocore.session")
+
+
+def _import_sdk() -> None:
+    for name in _SDK_MODULES:
+        importlib.import_module(name)
+
+
+def sdk_loaded() -> bool:
+    """boto3 and botocore are imported (using them cannot block on an import)."""
+    return all(name in sys.modules for name in _SDK_MODULES)
+
+
+def load_sdk() -> Future:
+    """Import boto3 and botocore on an SDK worker thread (the app calls this once its
+    window shows), so that no later step imports them on the caller's thread."""
+    return _EXECUTOR.submit(_import_sdk)
 
 
 def new_id() -> str:
@@ -189,6 +213,8 @@ def is_write(operation: str, params: Mapping[str, Any] | None = None) -> bool:
 # --- the connection -------------------------------------------------------------------
 
 def client_config(max_attempts: int = MAX_ATTEMPTS) -> Config:
+    from botocore.config import Config
+
     return Config(
         retries={"mode": RETRY_MODE, "total_max_attempts": max_attempts},
         connect_timeout=CONNECT_TIMEOUT_S,
@@ -214,21 +240,19 @@ LOCAL_SECRET_KEY = "dynascopelocal"
 _MFA_PROMPT = re.compile(r"^Enter MFA code for (?P<serial>.+?):\s*$")
 
 # Failures after which the session is rebuilt on the next call: the user may have fixed
-# the config, signed in again, or must be asked for a new MFA code.
-_CREDENTIAL_FAILURES: tuple[type[BaseException], ...] = (
-    MfaCancelled,
-    botocore.exceptions.ProfileNotFound,
-    botocore.exceptions.NoCredentialsError,
-    botocore.exceptions.NoRegionError,
-    botocore.exceptions.PartialCredentialsError,
-    botocore.exceptions.CredentialRetrievalError,
-    botocore.exceptions.RefreshWithMFAUnsupportedError,
-    botocore.exceptions.SSOError,
-    botocore.exceptions.TokenRetrievalError,
-    botocore.exceptions.LoginError,
-    botocore.exceptions.InvalidConfigError,
-    botocore.exceptions.ConfigParseError,
-)
+# the config, signed in again, or must be asked for a new MFA code (botocore's by name).
+_CREDENTIAL_FAILURES = ("ProfileNotFound", "NoCredentialsError", "NoRegionError",
+                        "PartialCredentialsError", "CredentialRetrievalError",
+                        "RefreshWithMFAUnsupportedError", "SSOError", "TokenRetrievalError",
+                        "LoginError", "InvalidConfigError", "ConfigParseError")
+
+
+def _botocore_error(exc: BaseException, *names: str) -> bool:
+    """`exc` is one of botocore's exceptions `names` (False while botocore is not loaded:
+    then it cannot be one, and nothing is imported on the caller's thread)."""
+    exceptions = sys.modules.get("botocore.exceptions")
+    return exceptions is not None and isinstance(
+        exc, tuple(getattr(exceptions, name) for name in names))
 
 
 @dataclass
@@ -402,13 +426,15 @@ class Connection:
     def _explain(self, exc: Exception, operation: str, action: str,
                  built: _Built | None) -> Exception:
         cause: Exception = exc
-        if (isinstance(exc, botocore.exceptions.RefreshWithMFAUnsupportedError)
+        if (_botocore_error(exc, "RefreshWithMFAUnsupportedError")
                 and built is not None and built.mfa_cancelled):
             # Another call of the same sign-in saw its MFA prompt cancelled.
             cause = self._mfa_cancelled()
-        expired = (isinstance(exc, botocore.exceptions.ClientError)
+        expired = (_botocore_error(exc, "ClientError")
                    and exc.response.get("Error", {}).get("Code") in EXPIRED_CODES)
-        if (isinstance(exc, _CREDENTIAL_FAILURES) or expired) and built is not None:
+        credentials = (isinstance(exc, MfaCancelled)
+                       or _botocore_error(exc, *_CREDENTIAL_FAILURES))
+        if (credentials or expired) and built is not None:
             self._forget(built)
         return describe(cause, action, operation=operation_name(operation),
                         region=self.region,
@@ -437,6 +463,9 @@ class Connection:
             return self._built
 
     def _build(self) -> _Built:
+        import boto3.session
+        import botocore.session
+
         p = self.profile
         if p.kind in ("sandbox", "endpoint") and not p.endpoint_url:
             raise ValueError(f"connection {p.name!r} needs an endpoint URL")
@@ -542,13 +571,16 @@ def connect(profile: ConnectionProfile, *, mfa_prompter: MfaPrompter | None = No
     """The connection for `profile`. Makes no network call and resolves no credentials
     on the caller's thread: for AWS profiles and the default chain the session is made
     on the first call, off-thread. Sandbox and endpoint connections (fixed keys) get
-    their client at once. `fast_path`: see `Connection`."""
+    their client at once when the SDK is loaded (`load_sdk`), else on the first call,
+    off-thread too. `fast_path`: see `Connection`."""
     if profile.kind in ("sandbox", "endpoint") and not profile.endpoint_url:
         raise ValueError(f"connection {profile.name!r} needs an endpoint URL")
     conn = Connection(profile, mfa_prompter=mfa_prompter, max_attempts=max_attempts,
                       fast_path=fast_path)
-    if profile.kind == "sandbox" or (profile.kind == "endpoint" and not profile.profile_name):
-        conn._ensure()  # explicit keys: nothing to resolve, nothing blocks
+    fixed_keys = profile.kind == "sandbox" or (profile.kind == "endpoint"
+                                               and not profile.profile_name)
+    if fixed_keys and sdk_loaded():
+        conn._ensure()  # explicit keys and the SDK imported: nothing to resolve or load
     return conn
 
 

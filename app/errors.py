@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import shlex
 import socket
+import sys
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import botocore.exceptions
+if TYPE_CHECKING:
+    import botocore.exceptions
 
 
 class DynascopeError(Exception):
@@ -182,9 +185,13 @@ def describe(exc: BaseException, action: str, *, operation: str = "", region: st
     `profile_name` its AWS profile, and `sso` whether that profile signs in through IAM
     Identity Center.
     """
-    exceptions = botocore.exceptions
     if isinstance(exc, DynascopeError):
         return exc
+    # botocore is loaded on the first connection, off the GUI thread; until it is, no
+    # exception can be one of its own (and this never imports it on the caller's thread).
+    exceptions = sys.modules.get("botocore.exceptions")
+    if exceptions is None:
+        return _unexpected(exc, action)
     if isinstance(exc, exceptions.ClientError):
         return _client_error(exc, action, operation, region, profile_name, sso)
     if isinstance(exc, exceptions.EndpointConnectionError):
@@ -256,4 +263,8 @@ def describe(exc: BaseException, action: str, *, operation: str = "", region: st
                               "Nothing was sent. Please report this with the request shown.")
     if isinstance(exc, exceptions.BotoCoreError):
         return ConnectionFailed(f"Could not {action}: {exc}")
+    return _unexpected(exc, action)
+
+
+def _unexpected(exc: BaseException, action: str) -> DynascopeError:
     return DynascopeError(f"Could not {action}: {exc.__class__.__name__}: {exc}")

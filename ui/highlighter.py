@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pygments.lexer import Lexer
-from pygments.lexers import JsonLexer, SqlLexer
-from pygments.token import Token, _TokenType
 from PySide6.QtGui import QColor, QFont, QSyntaxHighlighter, QTextCharFormat, QTextDocument
 
-STYLE: dict[_TokenType, tuple[str, bool]] = {
-    Token.Keyword: ("#1d4ed8", True),
-    Token.Name.Builtin: ("#7c3aed", False),
-    Token.Name.Tag: ("#7c2d12", False),  # JSON keys
-    Token.Literal.String: ("#15803d", False),
-    Token.Literal.String.Symbol: ("#7c2d12", False),  # "quoted" identifiers in SQL
-    Token.Literal.Number: ("#b45309", False),
-    Token.Keyword.Constant: ("#7c3aed", True),
-    Token.Comment: ("#6b7280", False),
-    Token.Operator: ("#374151", False),
-    Token.Error: ("#b91c1c", False),
+if TYPE_CHECKING:
+    from pygments.lexer import Lexer
+    from pygments.token import _TokenType
+
+# A pygments token type is a tuple of its names (Token.Name.Tag == ("Name", "Tag")): the
+# style is keyed by those tuples, so pygments is imported when the first editor is made,
+# not when the app starts.
+STYLE: dict[tuple[str, ...], tuple[str, bool]] = {
+    ("Keyword",): ("#1d4ed8", True),
+    ("Name", "Builtin"): ("#7c3aed", False),
+    ("Name", "Tag"): ("#7c2d12", False),  # JSON keys
+    ("Literal", "String"): ("#15803d", False),
+    ("Literal", "String", "Symbol"): ("#7c2d12", False),  # "quoted" identifiers in SQL
+    ("Literal", "Number"): ("#b45309", False),
+    ("Keyword", "Constant"): ("#7c3aed", True),
+    ("Comment",): ("#6b7280", False),
+    ("Operator",): ("#374151", False),
+    ("Error",): ("#b91c1c", False),
 }
 
 
@@ -72,8 +76,12 @@ class PygmentsHighlighter(QSyntaxHighlighter):
 
 def partiql_highlighter(document: QTextDocument) -> PygmentsHighlighter:
     """PartiQL is SQL-shaped: pygments' SQL lexer colours its keywords and literals."""
+    from pygments.lexers import SqlLexer
+
     return PygmentsHighlighter(document, SqlLexer(stripnl=False, ensurenl=False))
 
 
 def json_highlighter(document: QTextDocument) -> PygmentsHighlighter:
+    from pygments.lexers import JsonLexer
+
     return PygmentsHighlighter(document, JsonLexer(stripnl=False, ensurenl=False))

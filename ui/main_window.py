@@ -6,9 +6,9 @@ import asyncio
 import base64
 import dataclasses
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QItemSelection, QModelIndex, Qt, qVersion
+from PySide6.QtCore import QItemSelection, QModelIndex, Qt, Signal, qVersion
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -29,12 +29,10 @@ from PySide6.QtWidgets import (
 )
 
 from app import __version__, codec, writes
-from app.advice import read_advice
 from app.catalog import TableInfo
 from app.connections import Connection, ConnectionProfile, connect, run_blocking
 from app.errors import DynascopeError
 from app.history import Entry, History, connection_key
-from app.query import QuerySpec
 from app.sandbox import SANDBOX_REGION, Sandbox
 from ui import colors
 from ui.catalog_tree import CatalogModel, Node
@@ -44,16 +42,12 @@ from ui.connection_dialog import (
     confirm_write,
     error_box,
 )
-from ui.history_view import HistoryPanel
 from ui.item_editor import ItemEditor
-from ui.partiql_editor import PartiqlEditor
-from ui.query_builder import QueryBuilder
 from ui.resources import icon
-from ui.results_view import ResultsPanel
-from ui.streams_view import StreamsPanel
-from ui.table_info import TableInfoPanel
 from ui.tasks import Tasks, user_message
-from ui.ttl_view import TtlPanel
+
+if TYPE_CHECKING:
+    from app.query import QuerySpec
 
 
 class MessagePage(QWidget):
@@ -115,7 +109,37 @@ def _ttl_attribute(info: TableInfo) -> str | None:
     return None
 
 
+class _TablePage:
+    """A table page of the main window, or a part of one (`window.results`): the first
+    read of any of them makes them all (`MainWindow._build_table_pages`), which then set
+    instance attributes of the same names that hide this descriptor."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, window: Any, owner: type | None = None) -> Any:
+        if window is None:
+            return self
+        window._build_table_pages()
+        return window.__dict__[self.name]
+
+
 class MainWindow(QMainWindow):
+    # The table's pages are made when the first table is shown (or a test or a menu
+    # reaches for one), not with the window: it shows sooner (tests/bench/bench_startup.py).
+    details = _TablePage()  # TableInfoPanel
+    table_tabs = _TablePage()  # QTabWidget: details, items_page, streams, ttl
+    items_page = _TablePage()  # QSplitter: readers over results
+    readers = _TablePage()  # QTabWidget: builder, partiql, history_panel
+    builder = _TablePage()  # QueryBuilder
+    partiql = _TablePage()  # PartiqlEditor
+    history_panel = _TablePage()  # HistoryPanel
+    results = _TablePage()  # ResultsPanel
+    streams = _TablePage()  # StreamsPanel
+    ttl = _TablePage()  # TtlPanel
+    #: the table pages were just made (ui.application.settle freezes them for the GC)
+    tablePagesBuilt = Signal()
+
     def __init__(self, sandbox_region: str = SANDBOX_REGION,
                  settings_path: Path | None = None) -> None:
         super().__init__()
@@ -141,7 +165,6 @@ class MainWindow(QMainWindow):
         self.tree.setMinimumWidth(240)
         self.tree.selectionModel().selectionChanged.connect(self._selection_changed)
 
-        self.details = TableInfoPanel()
         self.welcome = MessagePage("welcomePage")
         self.welcome.set_text(
             "Welcome to Dynascope",
@@ -168,12 +191,6 @@ class MainWindow(QMainWindow):
         self._message_command = ""
 
         self.pages = QStackedWidget()
-        self.results = ResultsPanel()
-        self.results.failed.connect(self._results_failed)
-        self.results.openRequested.connect(self.open_item)
-        self.results.newRequested.connect(self.new_item)
-        self.results.deleteRequested.connect(self.delete_items)
-        self.results.cellEdited.connect(self.save_cell)
         self.editors: list[ItemEditor] = []  # the item editors open now
         self.delete_box: QMessageBox | None = None  # the delete confirmation, while open
         self.cell_box: QMessageBox | None = None  # a production question for a cell edit
@@ -182,6 +199,53 @@ class MainWindow(QMainWindow):
         self.delete_progress: QProgressDialog | None = None  # while a delete runs
         self._last_run = ""
         self._recording = True
+        self._table: tuple[Node, TableInfo, str | None] | None = None  # what is shown
+        self._items_of: tuple[int, str, str | None] | None = None  # whose items the grid has
+        for page in (self.welcome, self.start_page, self.message):
+            self.pages.addWidget(page)
+
+        splitter = QSplitter()
+        splitter.addWidget(self.tree)
+        splitter.addWidget(self.pages)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([300, 940])
+        self.setCentralWidget(splitter)
+
+        self.status_label = QLabel()
+        self.status_label.setObjectName("statusText")
+        self.status_progress = QProgressBar()
+        self.status_progress.setMaximumWidth(220)
+        self.status_progress.hide()
+        self.statusBar().addWidget(self.status_label, 1)
+        self.statusBar().addPermanentWidget(self.status_progress)
+        self._build_menus()
+        self.pages.setCurrentWidget(self.welcome)
+        self._show_start_page()
+
+    @property
+    def _pages_built(self) -> bool:
+        return "table_tabs" in self.__dict__
+
+    def _build_table_pages(self) -> None:
+        """Make the table's pages (Details, Items, Stream, TTL): on first use, not with
+        the window (they and their modules take longer than all the rest of the start)."""
+        if self._pages_built:
+            return
+        from ui.history_view import HistoryPanel
+        from ui.partiql_editor import PartiqlEditor
+        from ui.query_builder import QueryBuilder
+        from ui.results_view import ResultsPanel
+        from ui.streams_view import StreamsPanel
+        from ui.table_info import TableInfoPanel
+        from ui.ttl_view import TtlPanel
+
+        self.details = TableInfoPanel()
+        self.results = ResultsPanel()
+        self.results.failed.connect(self._results_failed)
+        self.results.openRequested.connect(self.open_item)
+        self.results.newRequested.connect(self.new_item)
+        self.results.deleteRequested.connect(self.delete_items)
+        self.results.cellEdited.connect(self.save_cell)
         self.table_tabs = QTabWidget()
         self.table_tabs.setObjectName("tableTabs")
         self.table_tabs.addTab(self.details, "Details")
@@ -223,28 +287,8 @@ class MainWindow(QMainWindow):
         self.results.model.modelReset.connect(self.ttl.items_changed)
         self.table_tabs.addTab(self.ttl, "TTL")
         self.table_tabs.currentChanged.connect(lambda _i: self._ensure_items())
-        self._table: tuple[Node, TableInfo, str | None] | None = None  # what is shown
-        self._items_of: tuple[int, str, str | None] | None = None  # whose items the grid has
-        for page in (self.welcome, self.start_page, self.message, self.table_tabs):
-            self.pages.addWidget(page)
-
-        splitter = QSplitter()
-        splitter.addWidget(self.tree)
-        splitter.addWidget(self.pages)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([300, 940])
-        self.setCentralWidget(splitter)
-
-        self.status_label = QLabel()
-        self.status_label.setObjectName("statusText")
-        self.status_progress = QProgressBar()
-        self.status_progress.setMaximumWidth(220)
-        self.status_progress.hide()
-        self.statusBar().addWidget(self.status_label, 1)
-        self.statusBar().addPermanentWidget(self.status_progress)
-        self._build_menus()
-        self.pages.setCurrentWidget(self.welcome)
-        self._show_start_page()
+        self.pages.addWidget(self.table_tabs)
+        self.tablePagesBuilt.emit()
 
     # --- menus -------------------------------------------------------------------------
 
@@ -264,7 +308,8 @@ class MainWindow(QMainWindow):
         self._action(view_menu, "Table &items", self.show_items, "Ctrl+2")
         items_menu = self.menuBar().addMenu("&Items")
         self._action(items_menu, "&New item…", self.new_item, "Ctrl+N")
-        self._action(items_menu, "&Delete selected items…", self.results.request_delete)
+        self._action(items_menu, "&Delete selected items…",
+                     lambda: self.results.request_delete())
         self._action(view_menu, "Table &stream",
                      lambda: self.table_tabs.setCurrentWidget(self.streams), "Ctrl+3")
         self._action(view_menu, "Table &TTL",
@@ -461,7 +506,7 @@ class MainWindow(QMainWindow):
 
     def show_items(self) -> None:
         """Ctrl+2: the Items tab of the table shown."""
-        if self.pages.currentWidget() is self.table_tabs:
+        if self._pages_built and self.pages.currentWidget() is self.table_tabs:
             self.table_tabs.setCurrentWidget(self.items_page)
 
     def _ensure_items(self) -> None:
@@ -797,6 +842,8 @@ class MainWindow(QMainWindow):
 
     def run_spec(self, spec: QuerySpec) -> None:
         """Run what the builder built, in the results pane (a new run cancels the old)."""
+        from app.advice import read_advice  # not needed before: not imported at start
+
         if self._table is None:
             return
         node, info, _index = self._table
@@ -879,13 +926,16 @@ class MainWindow(QMainWindow):
 
     def shutdown(self) -> None:
         """Cancel what is running and stop the sandboxes this window started."""
-        self.streams.shutdown()
-        self.ttl.shutdown()
+        pages = self._pages_built
+        if pages:
+            self.streams.shutdown()
+            self.ttl.shutdown()
         self.tasks.cancel_all()
         for editor in list(self.editors):
             editor.discard_and_close()
         self.model.shutdown()
-        self.results.shutdown()
+        if pages:
+            self.results.shutdown()
         for box in self.sandboxes:
             box.stop()
         self.sandboxes.clear()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtGui import QFont, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from app import codec
 from app.catalog import TableInfo
 from app.errors import DynascopeError
-from ui.highlighter import partiql_highlighter
+from ui.highlighter import PygmentsHighlighter, partiql_highlighter
 
 
 def parameters(text: str) -> list[dict[str, Any]]:
@@ -69,7 +69,7 @@ class PartiqlEditor(QWidget):
         mono.setStyleHint(QFont.StyleHint.Monospace)
         self.editor.setFont(mono)
         self.editor.setPlaceholderText('SELECT * FROM "Orders" WHERE "customer_id" = ?')
-        self.highlighter = partiql_highlighter(self.editor.document())
+        self._highlighter: PygmentsHighlighter | None = None  # made when first shown
         self.params = QLineEdit()
         self.params.setObjectName("partiqlParameters")
         self.params.setPlaceholderText('parameters for each ?, as a JSON array: ["user-0001"]')
@@ -94,6 +94,18 @@ class PartiqlEditor(QWidget):
         self.run_button.clicked.connect(self.run)
         QShortcut(QKeySequence("Ctrl+Return"), self, self.run)
         QShortcut(QKeySequence("Ctrl+Enter"), self, self.run)
+
+    @property
+    def highlighter(self) -> PygmentsHighlighter:
+        """The statement's colours: made when the editor is first shown, not with the
+        table pages (pygments' SQL lexer takes a tenth of a second to make)."""
+        if self._highlighter is None:
+            self._highlighter = partiql_highlighter(self.editor.document())
+        return self._highlighter
+
+    def showEvent(self, event: QShowEvent) -> None:
+        self.highlighter.document()  # made now: the statement is coloured as it shows
+        super().showEvent(event)
 
     def set_table(self, info: TableInfo) -> None:
         """Start from a statement for the table when the editor is still empty."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import subprocess
 import sys
 import threading
 from dataclasses import dataclass
@@ -594,3 +595,52 @@ def test_profiles_keep_their_id_and_refuse_nonsense():
         ConnectionProfile(name="x", kind="profile", credentials=EndpointKeys("a", "b"))
     assert ConnectionProfile(name="x", kind="profile", region="").label == \
         "x · profile region"
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Runs in a fresh interpreter: this test process has imported boto3 long ago.
+_LAZY_SDK = """
+import sys
+import app.aws_config, app.catalog, app.errors, app.history, app.sandbox, app.settings
+from app import connections as c
+
+def sdk():
+    return sorted(m for m in sys.modules if m.split(".")[0] in ("boto3", "botocore"))
+
+assert sdk() == [], f"imported with the app's modules: {sdk()}"
+err = app.errors.describe(ValueError("bad"), "list the tables")
+assert "ValueError: bad" in err.message and sdk() == [], sdk()
+profile = c.ConnectionProfile(name="e", kind="endpoint", endpoint_url="http://127.0.0.1:9")
+conn = c.connect(profile)
+assert not conn.ready and sdk() == [], "connect() loaded the SDK on the caller's thread"
+c.load_sdk().result(timeout=60)
+assert c.sdk_loaded()
+assert c.connect(profile).ready  # with the SDK loaded, fixed keys get their client at once
+print("ok")
+"""
+
+
+def test_the_sdk_is_imported_on_a_worker_thread_not_with_the_app():
+    result = subprocess.run([sys.executable, "-c", _LAZY_SDK], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip() == "ok", result.stdout + result.stderr
+
+
+def test_credential_failures_are_told_apart_by_botocore_class():
+    from types import SimpleNamespace
+
+    from app.connections import _Built
+
+    built = _Built(session=None, client=SimpleNamespace(meta=SimpleNamespace(region_name="r")))
+    conn = Connection(ConnectionProfile(name="p", kind="default"))
+    for exc, forgets in [
+        (botocore.exceptions.NoCredentialsError(), True),
+        (botocore.exceptions.ProfileNotFound(profile="x"), True),
+        (MfaCancelled("no code"), True),
+        (botocore.exceptions.EndpointConnectionError(endpoint_url="http://h"), False),
+        (ValueError("x"), False),
+    ]:
+        conn._built = built
+        conn._explain(exc, "list_tables", "list the tables", built)
+        assert (conn._built is None) is forgets, exc

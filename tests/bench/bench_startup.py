@@ -3,9 +3,14 @@
 # .venv/bin/python tests/bench/bench_startup.py [runs]
 # Each run starts a fresh interpreter (offscreen) and takes the wall time from before the
 # process is spawned to the child's word that its window is exposed and painted. Ours does
-# what `dynascope` does up to its window (the application, the qasync loop, the MFA
-# prompter, the main window) with a settings file of its own; the bare one shows an empty
-# QMainWindow of the same size. Runs alternate; medians count. Prints one JSON object last.
+# what `dynascope` does up to its window: the command line parsed, then
+# `ui.application.start` (the one start `run` makes: the application, the log, the qasync
+# loop, the MFA prompter, the main window shown, `settle`), as a new user with config and
+# data folders of their own; the bare one shows an empty QMainWindow of the same size.
+# Both start as an installed app does, with its modules' byte code cached (pip and the
+# bundle compile it at install): the children write theirs to a cache folder of the run
+# (PYTHONPYCACHEPREFIX, even where PYTHONDONTWRITEBYTECODE is set) in a warm-up run that
+# is not counted. Runs alternate; medians count. Prints one JSON object last.
 
 from __future__ import annotations
 
@@ -29,19 +34,10 @@ def shown(app, window):
 """
 
 OURS = _SHOWN + """
-import asyncio, sys
-from pathlib import Path
-import qasync
-from app.connections import set_mfa_prompter
-from ui.application import make_app
-from ui.main_window import MainWindow
-from ui.mfa import MfaPrompt
-app = make_app()
-loop = qasync.QEventLoop(app)
-asyncio.set_event_loop(loop)
-set_mfa_prompter(MfaPrompt(loop))
-window = MainWindow(settings_path=Path(sys.argv[1]) / "settings.json")
-window.show()
+from ui.main import _parser
+_parser().parse_args([])  # ui.main.main, up to its call of ui.application.run
+from ui.application import start
+app, loop, window = start()
 shown(app, window)
 window.shutdown()
 """
@@ -57,9 +53,13 @@ shown(app, window)
 
 
 def _time(code: str, folder: str) -> float:
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen",  # settings and log in `folder`
+               XDG_CONFIG_HOME=str(Path(folder) / "config"),
+               XDG_DATA_HOME=str(Path(folder) / "data"),
+               PYTHONPYCACHEPREFIX=str(Path(folder) / "pycache"))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     began = time.perf_counter()
-    child = subprocess.Popen([sys.executable, "-c", code, folder], cwd=ROOT, env=env,
+    child = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     assert child.stdout is not None
     line = child.stdout.readline()
@@ -74,7 +74,7 @@ def main() -> None:
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 7
     ours, bare = [], []
     with tempfile.TemporaryDirectory() as folder:
-        _time(OURS, folder)  # warm the file cache (both sides, once, not counted)
+        _time(OURS, folder)  # warm the file and byte-code caches (both, once, not counted)
         _time(BARE, folder)
         for _ in range(runs):
             ours.append(_time(OURS, folder))

@@ -1,12 +1,13 @@
 """The longest gap of the Qt event loop while "Load all" streams items into the window."""
 
-# .venv/bin/python tests/bench/bench_ui_stall.py [items] [--tuned]
-# The real main window (offscreen) opens a replay-server connection (the server in a
-# child process), shows the table's Items tab, and presses "Load all"; a 5 ms QTimer
-# heartbeat records the time between its ticks until the last item is in the grid.
-# --tuned applies the two settings proposed for ui.application.run: a 1 ms GIL switch
-# interval (the GUI thread waits less for the SDK's worker threads) and gc.freeze() once
-# the window is shown (full garbage collections then skip the objects made at start).
+# .venv/bin/python tests/bench/bench_ui_stall.py [items] [--untuned]
+# The app starts as `dynascope` does (ui.application.start, offscreen, with config and data
+# folders of its own), opens a replay-server connection (the server in a child process),
+# shows the table's Items tab, and presses "Load all"; a 5 ms QTimer heartbeat records
+# the time between its ticks until the last item is in the grid.
+# --untuned undoes two of the settings `ui.application.settle` makes at start, to compare:
+# the 1 ms GIL switch interval (back to Python's 5 ms) and gc.freeze() (at start and once
+# the table pages are made).
 # Prints one JSON object as its last line (gaps in ms, the 5 ms period included).
 
 from __future__ import annotations
@@ -41,28 +42,24 @@ async def _until(condition: Callable[[], bool], timeout_s: float = 120.0) -> Non
 def main() -> None:
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     items = int(args[0]) if args else 100_000
-    tuned = "--tuned" in sys.argv
-    if tuned:
-        sys.setswitchinterval(0.001)
-    import qasync
+    tuned = "--untuned" not in sys.argv
     from PySide6.QtCore import Qt, QTimer
 
     from app.connections import ConnectionProfile
-    from ui.application import make_app
-    from ui.main_window import MainWindow
+    from ui.application import start
 
-    app = make_app()
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
     gaps: list[float] = []  # between heartbeat ticks
     busy: list[float] = []  # CPU time of this (the GUI) thread in each gap
     rows: list[int] = []  # rows in the grid at the end of each gap
     load = os.getloadavg()[0]
     with replay.spawn(items) as server, tempfile.TemporaryDirectory() as folder:
-        window = MainWindow(settings_path=Path(folder) / "settings.json")
-        window.show()
-        if tuned:
-            gc.freeze()
+        os.environ["XDG_CONFIG_HOME"] = str(Path(folder) / "config")  # settings.json
+        os.environ["XDG_DATA_HOME"] = str(Path(folder) / "data")  # the log
+        _app, loop, window = start()
+        if not tuned:
+            gc.unfreeze()
+            window.tablePagesBuilt.disconnect()
+            sys.setswitchinterval(0.005)
 
         async def run() -> dict:
             conn = window.add_connection(ConnectionProfile(

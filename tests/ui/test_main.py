@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -51,3 +52,40 @@ def test_an_unexpected_error_is_logged_and_shown(qtbot, tmp_path, monkeypatch):
     box.done(0)
     assert box not in ui.application._open_boxes  # released once closed
     assert "Traceback" in log.read_text()
+
+
+# What `dynascope` does up to its window, in a fresh interpreter (this one has imported
+# everything): no SDK, no pygments and no table pages before the window shows; then the
+# settings of `settle`, and the SDK loaded on a worker thread.
+_START = """
+import gc, sys, time
+import ui.main_window
+from ui.application import start
+
+def loaded(*tops):
+    return sorted(m for m in sys.modules if m.split(".")[0] in tops)
+
+assert loaded("boto3", "botocore") == [], loaded("boto3", "botocore")
+app, loop, window = start()
+assert loaded("pygments") == [], loaded("pygments")
+assert not window._pages_built
+assert gc.get_freeze_count() > 0 and sys.getswitchinterval() == 0.001
+from app.connections import sdk_loaded
+deadline = time.monotonic() + 60
+while not sdk_loaded() and time.monotonic() < deadline:
+    time.sleep(0.05)
+assert sdk_loaded()
+frozen = gc.get_freeze_count()
+window.table_tabs  # the pages of the first table shown are made, and frozen too
+assert window._pages_built and gc.get_freeze_count() > frozen
+window.shutdown()
+print("ok")
+"""
+
+
+def test_the_window_shows_before_the_sdk_and_the_table_pages_load(tmp_path):
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen",
+               XDG_CONFIG_HOME=str(tmp_path / "config"), XDG_DATA_HOME=str(tmp_path / "data"))
+    result = subprocess.run([sys.executable, "-c", _START], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip().splitlines()[-1:] == ["ok"], result.stdout + result.stderr

@@ -231,3 +231,14 @@ def test_stream_and_ttl_tabs_follow_the_selected_table(window, qtbot, sandbox):
                     and not panel.busy and panel.model.rowCount() == 1, timeout=WAIT_MS)
     assert panel.model.item(0)["session_id"] == sid
     assert window.table_tabs.currentWidget() is window.items_page
+
+
+def test_the_table_pages_are_made_on_first_use(window):
+    assert not window._pages_built  # a new window shows without them
+    window.show_items()  # Ctrl+2 with no table shown makes nothing either
+    assert not window._pages_built
+    tabs = window.table_tabs  # any of them makes them all, once
+    assert window._pages_built and window.items_page is tabs.widget(1)
+    assert window.pages.indexOf(tabs) >= 0 and window.table_tabs is tabs
+    assert [tabs.tabText(i) for i in range(tabs.count())] == \
+        ["Details", "Items", "Stream", "TTL"]
