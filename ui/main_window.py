@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import __version__, codec, writes
+from app import __version__
 from app.catalog import TableInfo
 from app.connections import Connection, ConnectionProfile, connect, run_blocking
 from app.errors import DynascopeError
@@ -42,12 +42,13 @@ from ui.connection_dialog import (
     confirm_write,
     error_box,
 )
-from ui.item_editor import ItemEditor
 from ui.resources import icon
 from ui.tasks import Tasks, user_message
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the editor and the write core load on first use: a faster start
+    from app import writes
     from app.query import QuerySpec
+    from ui.item_editor import ItemEditor
 
 
 class MessagePage(QWidget):
@@ -554,6 +555,7 @@ class MainWindow(QMainWindow):
     def open_item(self, item: dict | None, refresh: bool = True) -> ItemEditor | None:
         """Open the item editor on `item` (None: a new item) of the table shown; it reads
         the item again first unless `refresh` is False."""
+        from ui.item_editor import ItemEditor
         if self._table is None:
             self.show_status("Select a table first.", error=True)
             return None
@@ -572,6 +574,7 @@ class MainWindow(QMainWindow):
         """A value edited in place in the grid: one conditional UpdateItem of that
         attribute (after a question on a production connection). A conflict opens the
         item editor on it; any other failure puts the row back and says why."""
+        from app import codec, writes
         if self._table is None:
             return
         node, info, _index = self._table
@@ -602,6 +605,7 @@ class MainWindow(QMainWindow):
 
     async def _save_cell(self, conn: Connection, info: TableInfo, plan: writes.WritePlan,
                          key: dict, grid_of: Any) -> None:
+        from app import writes
         (change,) = plan.changes
         self.show_status(f"Saving {change.name} of {writes.key_text(key)}…")
 
@@ -627,6 +631,7 @@ class MainWindow(QMainWindow):
 
     def _cell_conflict(self, info: TableInfo, conflict: writes.Conflict, key: dict) -> None:
         """Someone changed the value (or deleted the item) since the grid read it."""
+        from app import writes
         (change,) = conflict.plan.changes
         theirs = conflict.theirs
         if theirs is None:
@@ -667,6 +672,7 @@ class MainWindow(QMainWindow):
     def delete_items(self, items: list[dict]) -> None:
         """Delete the selected rows' items after a confirmation that says how many and from
         which table; a progress dialog with Cancel while it runs."""
+        from app import writes
         if self._table is None or not items or self.tasks.running("delete"):
             return
         node, info, _index = self._table
@@ -705,6 +711,7 @@ class MainWindow(QMainWindow):
 
     async def _delete(self, conn: Connection, info: TableInfo, keys: list[dict],
                       grid_of: Any) -> None:
+        from app import writes
         progress = QProgressDialog(f"Deleting {len(keys):,} items from {info.name}…",
                                    "Cancel", 0, len(keys), self)
         progress.setObjectName("deleteProgress")
