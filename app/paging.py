@@ -5,6 +5,11 @@ empty and still carry a `LastEvaluatedKey`. A `Pager` therefore fills a batch by
 as many requests as it takes to gather the items asked for (or to reach the end), and
 records each request — Count, ScannedCount, consumed capacity, latency, retries — in its
 ledger. Batches are remembered by the key they started from, so the user can go back.
+
+Interactive paging reads one batch at a time (`next_batch`, `previous_batch`, `goto`).
+"Load all" uses `stream`: an async iterator of batches to the end, which for a parallel
+scan lets every segment read on its own, each with a request in flight while the pages
+of the others are decoded and shown.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -110,9 +115,37 @@ def _cursor_text(cursor: Any) -> str:
     return json.dumps(cursor, sort_keys=True, default=repr)
 
 
+async def _stop(tasks: Sequence[asyncio.Future[Any]]) -> None:
+    """Cancel `tasks` and wait until every one has ended (a cancel of the caller while
+    it waits is passed on once they have)."""
+    for task in tasks:
+        task.cancel()
+    pending = [t for t in tasks if not t.done()]
+    interrupted: asyncio.CancelledError | None = None
+    while pending:
+        try:
+            await asyncio.wait(pending)
+        except asyncio.CancelledError as exc:
+            interrupted = exc
+        pending = [t for t in pending if not t.done()]
+    if interrupted is not None:
+        raise interrupted
+
+
+async def _together(coros: Sequence[Coroutine[Any, Any, Batch]]) -> list[Batch]:
+    """Run `coros` side by side; the first failure cancels the others (none is left
+    running) and is raised as it is."""
+    tasks = [asyncio.ensure_future(c) for c in coros]
+    try:
+        return await asyncio.gather(*tasks)
+    except BaseException:
+        await _stop(tasks)
+        raise
+
+
 class _Pages:
     """Moving between batches: what Pager and ParallelPager share. Subclasses set
-    `_index`, and provide `has_next` and `goto`."""
+    `_index`, and provide `has_next`, `goto` and `stream`."""
 
     _index: int
 
@@ -145,6 +178,12 @@ class _Pages:
             raise PagingError("There is no previous page.")
         return await self.goto(self._index - 1, want)
 
+    def stream(self, want: int) -> AsyncIterator[Batch]:
+        """Every batch after the one shown now, to the end, as each is read: "Load all".
+        Close the iterator when leaving early (`contextlib.aclosing`); closed or
+        cancelled, it leaves no task running and the pager at the last batch it gave."""
+        raise NotImplementedError
+
 
 class Pager(_Pages):
     """Pages one Query, Scan or ExecuteStatement request.
@@ -152,6 +191,11 @@ class Pager(_Pages):
     `request` is the client kwargs without the cursor. `limit` is the number of items the
     user wants in all (None: everything); it is never exceeded, because the last requests
     ask DynamoDB for no more than what is still wanted.
+
+    A batch read again (going back) is read as it was read the first time, whatever
+    `want` is now: the same requests from the same cursor, so it ends where the next
+    batch starts and no item is skipped when the page size changed (or "Load all" read
+    bigger batches) meanwhile.
     """
 
     def __init__(self, conn: Connection, operation: str, request: dict[str, Any],
@@ -171,6 +215,7 @@ class Pager(_Pages):
         self._fetched = 0  # batches read for the first time (new ground)
         self._seen: set[str] = set()
         self._delivered = 0  # items of new ground handed out, for `limit`
+        self._wants: list[int] = []  # the items each batch read asked for, to read it again
 
     @property
     def _cursor_in(self) -> str:
@@ -199,14 +244,16 @@ class Pager(_Pages):
     async def _fill(self, want: int) -> Batch:
         start = self._starts[self._index]
         new_ground = self._index == self._fetched
+        if not new_ground:
+            want = self._wants[self._index]
+        elif self.limit is not None:
+            want = min(want, self.limit - self._delivered)
         items: list[Item] = []
         stats: list[RequestStats] = []
         seen: set[str] = set()  # keys met in this fill; new ground also checks older ones
         cursor = start
         while True:
             room = want - len(items)
-            if new_ground and self.limit is not None:
-                room = min(room, self.limit - self._delivered - len(items))
             if room <= 0:
                 break
             page_items, cursor, line = await self._request(cursor, room, seen, new_ground)
@@ -217,11 +264,17 @@ class Pager(_Pages):
         if new_ground:
             self._seen |= seen
             self._fetched += 1
+            self._wants.append(want)
             self._delivered += len(items)
             limit_reached = self.limit is not None and self._delivered >= self.limit
             if cursor is not None and not limit_reached:
                 self._starts.append(cursor)
         return Batch(items, tuple(stats), start, cursor, self._index)
+
+    async def stream(self, want: int) -> AsyncIterator[Batch]:
+        """`next_batch(want)` until there is none: each batch is yielded as it arrives."""
+        while self.has_next:
+            yield await self.next_batch(want)
 
     async def _request(self, cursor: Any, room: int, seen: set[str],
                        new_ground: bool) -> tuple[list[Item], Any, RequestStats]:
@@ -270,9 +323,14 @@ class Pager(_Pages):
 class ParallelPager(_Pages):
     """A parallel Scan: one `Pager` per segment, read side by side.
 
-    Batch i is the union of every segment's batch i, each segment asked for an equal
-    share of the items wanted, so going back reads each segment again from where its
-    batch i started. All segments write into one ledger (each line names its segment).
+    Each batch of the run is a list of (segment, batch of that segment) parts, kept so
+    that going back reads exactly those segment batches again (each as it was first
+    read). `goto` on new ground (Next) reads the next unread batch of every segment
+    that has one, each asked for an equal share of the items wanted, side by side.
+    `stream` ("Load all") lets each segment read its own batches, of all the items
+    wanted each (the requests one segment alone would send), and makes every segment
+    batch a batch of the run as it arrives. All segments write into one ledger (each
+    line names its segment) and one set of totals.
     """
 
     operation = "Scan"
@@ -287,20 +345,97 @@ class ParallelPager(_Pages):
         self.segments = [Pager(conn, "Scan", r, clock=clock, ledger=self.ledger,
                                totals=self.totals) for r in requests]
         self._index = -1
+        #: per batch of the run: the (segment, that segment's batch index) it is made of
+        self._parts: list[tuple[tuple[int, int], ...]] = []
+        #: per segment: its first batch that is in no part yet (read next on new ground)
+        self._heads = [0] * len(self.segments)
 
-    @property
-    def has_next(self) -> bool:
-        return any(self._index + 1 < len(p._starts) for p in self.segments)
+    def _unread(self) -> list[int]:
+        """The segments with a batch that is in no batch of the run yet."""
+        return [s for s, p in enumerate(self.segments) if self._heads[s] < len(p._starts)]
 
-    async def goto(self, index: int, want: int) -> Batch:
-        taking = [p for p in self.segments if index < len(p._starts)]
-        if index < 0 or not taking:
-            raise PagingError(f"There is no page {index + 1}.")
-        share = max(1, -(-want // len(taking)))  # ceiling division
-        batches = await asyncio.gather(*(p.goto(index, share) for p in taking))
-        self._index = index
+    def _take(self, part: tuple[tuple[int, int], ...]) -> int:
+        """Record a new batch of the run made of `part`; its index."""
+        self._parts.append(part)
+        for s, k in part:
+            self._heads[s] = k + 1
+        return len(self._parts) - 1
+
+    @staticmethod
+    def _merge(batches: Sequence[Batch], index: int) -> Batch:
         items = [item for b in batches for item in b.items]
         requests = tuple(r for b in batches for r in b.requests)
         cursors = tuple(b.next for b in batches)
         return Batch(items, requests, tuple(b.start for b in batches),
                      cursors if any(c is not None for c in cursors) else None, index)
+
+    @property
+    def has_next(self) -> bool:
+        return self._index + 1 < len(self._parts) or bool(self._unread())
+
+    async def goto(self, index: int, want: int) -> Batch:
+        """Batch `index` of the run: read again if it was seen, read first if it is next.
+        Failed or cancelled, no segment is left reading and the batch shown stays."""
+        if 0 <= index < len(self._parts):
+            part = self._parts[index]
+            batches = await _together([self.segments[s].goto(k, want) for s, k in part])
+        elif index == len(self._parts) and (unread := self._unread()):
+            share = max(1, -(-want // len(unread)))  # ceiling division
+            part = tuple((s, self._heads[s]) for s in unread)
+            # A segment whose batch was read but whose part was never recorded (the
+            # others failed or were cancelled) reads it again: nothing is lost.
+            batches = await _together([self.segments[s].goto(k, share) for s, k in part])
+            self._take(part)
+        else:
+            raise PagingError(f"There is no page {index + 1}.")
+        self._index = index
+        return self._merge(batches, index)
+
+    async def stream(self, want: int) -> AsyncIterator[Batch]:
+        """Every batch after the one shown now, to the end, as each is read.
+
+        Batches of the run already known (the user went back) are read again first, as
+        `goto` does. Then every segment with unread batches runs its own loop in a task,
+        reading batches of `want` items; each segment batch becomes the next batch of
+        the run (its `start`/`next` are 1-tuples) and is yielded in the order they
+        arrive. `index` is always the last batch yielded, so at the end `has_next` is
+        False and going back moves through the segment batches one by one.
+
+        An error in one segment cancels the others and is raised here. Closed or
+        cancelled, the iterator cancels every segment's task and waits for them to end;
+        batches read but not yet yielded stay batches of the run after `index` (Next
+        reads them again), and a segment batch cut off half-way is read again later.
+        """
+        while self._index + 1 < len(self._parts):  # known batches after the one shown
+            yield await self.goto(self._index + 1, want)
+        arrived: asyncio.Queue[tuple[int, Batch] | BaseException | None] = asyncio.Queue()
+
+        async def read(s: int) -> None:
+            pager = self.segments[s]
+            try:
+                while self._heads[s] < len(pager._starts):
+                    k = self._heads[s]
+                    batch = await pager.goto(k, want)
+                    arrived.put_nowait((self._take(((s, k),)), batch))
+            except BaseException as exc:  # the iterator raises it (and stops the others)
+                arrived.put_nowait(exc)
+                if not isinstance(exc, Exception):
+                    raise  # cancelled (by the iterator, which no longer reads the queue)
+            else:
+                arrived.put_nowait(None)  # this segment is at its end
+
+        tasks = [asyncio.create_task(read(s)) for s in self._unread()]
+        try:
+            running = len(tasks)
+            while running:
+                got = await arrived.get()
+                if got is None:
+                    running -= 1
+                elif isinstance(got, BaseException):
+                    raise got
+                else:
+                    index, batch = got
+                    self._index = index
+                    yield self._merge([batch], index)
+        finally:
+            await _stop(tasks)

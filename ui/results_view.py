@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
+from contextlib import aclosing
 from typing import Any
 
 from PySide6.QtCore import QEvent, QModelIndex, QPoint, Qt, Signal
@@ -413,13 +414,16 @@ class ResultsPanel(QWidget):
         total = self._approx_total
         self.progress.setRange(0, total or 0)  # no total known: a busy bar
         try:
-            while pager.has_next and generation == self._generation:
-                batch = await pager.next_batch(max(self.page_size.value(), 1000))
-                if generation != self._generation or not await self._show(batch, generation):
-                    return
-                if total:
-                    self.progress.setRange(0, max(total, self.model.rowCount()))
-                    self.progress.setValue(self.model.rowCount())
+            # Batches as they arrive (a parallel scan's segments each read on); leaving
+            # the loop closes the stream, which stops every segment's reading.
+            async with aclosing(pager.stream(max(self.page_size.value(), 1000))) as batches:
+                async for batch in batches:
+                    if generation != self._generation or not await self._show(batch,
+                                                                              generation):
+                        return
+                    if total:
+                        self.progress.setRange(0, max(total, self.model.rowCount()))
+                        self.progress.setValue(self.model.rowCount())
         finally:
             if generation == self._generation:
                 self.progress.hide()

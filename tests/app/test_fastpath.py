@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import zlib
 from typing import Any
@@ -268,7 +269,11 @@ def test_the_switch_turns_the_fast_path_off(endpoint_profile, table, monkeypatch
 
 
 def test_a_body_that_is_not_the_service_shape_is_left_to_botocore():
-    bodies = [b"<html>502</html>", b'["Items"]', b'{"Items": 3}', b'{"Items":[{"b":{"B":"A"}}]}']
+    bodies = [b"<html>502</html>", b'["Items"]', b'{"Items": 3}', b'{"Items":[{"b":{"B":"A"}}]}',
+              # binary on the page, and a value of no AttributeValue shape beside it
+              b'{"Items":[{"a":[5],"b":{"B":"AA=="}}]}', b'{"Items":[{"l":{"L":7},"b":{"B":""}}]}',
+              b'{"Items":[{"b":{"BS":["AA==",null]}}]}', b'{"Items":[{"m":{"M":["B"]}}]}',
+              b'{"Items":[{"b":{"B":"\\u00e9A=="}}]}']
     for body in bodies:
         response_dict, custom = {"status_code": 200, "body": body}, {}
         fastpath.take_items(response_dict, custom)
@@ -331,3 +336,32 @@ def test_split_items_reads_exactly_what_json_loads_reads(text):
         return
     items, rest = fastpath.split_items(text)
     assert items == expected.pop("Items") and rest == expected
+
+
+def _outcome(decode: Any, value: Any) -> tuple[str, Any]:
+    try:
+        return "ok", decode(value)
+    except Exception as exc:  # the class, not the message, decides what happens next
+        return "error", type(exc)
+
+
+_B64_CASES = ["", "AA==", "AAE=", "AAEC", "AAECAw==", "AA", "AAE", "A", "=", "A===",
+              "AA=A", "AB=C", "AA==AA==", "AA==x", " A A = = ", "AA\n==", "QUJD\r\n",
+              "AA==!", "AA-_", "-_-_", "AA%%==", "AAé=", "☃", "QUJD\x00", "Q\tUJD",
+              "QUJD====", "////", "++++", "QUJ", "QU", "Q"]
+
+
+@pytest.mark.parametrize("value", [*_B64_CASES, None, 1, 1.5, True, [], {}, ["AA=="]])
+def test_binary_is_decoded_as_botocore_decodes_it(value):
+    """The fast path calls binascii.a2b_base64 where botocore calls base64.b64decode:
+    the same bytes, and an error on the same inputs (any error leaves the page to
+    botocore), for everything JSON can carry."""
+    assert _outcome(fastpath._a2b, value) == _outcome(base64.b64decode, value)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_ \n\t.é\x00"),
+    max_size=24) | st.text(max_size=12))
+def test_any_text_decodes_as_b64decode_decodes_it(text):
+    assert _outcome(fastpath._a2b, text) == _outcome(base64.b64decode, text)
