@@ -204,7 +204,10 @@ def test_a_parallel_scan_reads_all_segments(builder_on, qtbot, sandbox):
     run()
     _load_all(panel, qtbot)
     assert panel.model.rowCount() == 1000
+    keys = {(item["customer_id"]["S"], item["order_date"]["S"]) for item in panel.model.items()}
+    assert len(keys) == 1000  # every item once: the segments' pages do not overlap
     assert {line.segment for line in panel.ledger.lines()} == {0, 1, 2, 3}
+    assert not panel.busy and not panel.pager.has_next and not panel.progress.isVisible()
     assert '"TotalSegments": 4' in builder.code["Request"].toPlainText()
     builder.limit.setValue(10)
     builder.update_request()
