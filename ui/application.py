@@ -92,7 +92,7 @@ def settle(window: MainWindow) -> None:
     gc.freeze()
     window.tablePagesBuilt.connect(gc.freeze)
     sys.setswitchinterval(0.001)
-    load_sdk()
+    window.sdk_loading = load_sdk()
 
 
 def start(settings_path: Path | None = None

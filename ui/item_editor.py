@@ -46,6 +46,7 @@ from app.connections import Connection, operation_name
 from app.diff import ADDED, REMOVED
 from app.diff import diff as item_diff
 from app.errors import DynascopeError
+from ui.dialogs import open_question
 from ui.highlighter import json_highlighter
 from ui.item_tree import ItemTreeModel
 from ui.tasks import Tasks, user_message
@@ -1210,25 +1211,14 @@ class ItemEditor(QDialog):
 
     def _ask(self, text: str, detail: str, yes: str, on_yes: Callable[[], None]) -> None:
         """A question that does not block the loop; `on_yes` runs if the user agrees."""
-        box = QMessageBox(QMessageBox.Icon.Question, "Dynascope", text,
-                          QMessageBox.StandardButton.NoButton, self)
-        box.setObjectName("editorQuestion")
-        box.setInformativeText(detail)
-        yes_button = box.addButton(yes, QMessageBox.ButtonRole.DestructiveRole)
-        no_button = box.addButton("Keep editing", QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(no_button)
-        box.setEscapeButton(no_button)
+        def forget(box: QMessageBox) -> None:
+            if self.question is box:
+                self.question = None
+                self.question_yes = None
 
-        def answered(button: QAbstractButton) -> None:
-            self.question = None
-            self.question_yes = None
-            if button is yes_button:
-                on_yes()
-
-        box.buttonClicked.connect(answered)
-        box.finished.connect(box.deleteLater)
-        self.question, self.question_yes = box, yes_button
-        box.open()
+        self.question, self.question_yes = open_question(
+            self, "editorQuestion", "Dynascope", text, detail, yes, on_yes,
+            no="Keep editing", icon=QMessageBox.Icon.Question, on_close=forget)
 
     def reject(self) -> None:
         """Esc and Close: leave a confirmation or conflict view without sending; close the

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import dataclasses
+from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +43,7 @@ from ui.connection_dialog import (
     confirm_write,
     error_box,
 )
+from ui.dialogs import open_question
 from ui.resources import icon
 from ui.tasks import Tasks, user_message
 
@@ -195,6 +197,8 @@ class MainWindow(QMainWindow):
         self.editors: list[ItemEditor] = []  # the item editors open now
         self.delete_box: QMessageBox | None = None  # the delete confirmation, while open
         self.cell_box: QMessageBox | None = None  # a production question for a cell edit
+        #: boto3 and botocore being imported on a worker thread (ui.application.settle)
+        self.sdk_loading: Future | None = None
         self.quit_box: QMessageBox | None = None  # "quit with unsaved edits?", while open
         self._quitting = False  # the user chose to quit and lose unsaved edits
         self.delete_progress: QProgressDialog | None = None  # while a delete runs
@@ -683,31 +687,23 @@ class MainWindow(QMainWindow):
                             "Turn off “Read-only” in the connection's settings to delete.")
             return
         keys = [{k.name: item[k.name] for k in info.keys if k.name in item} for item in items]
-        box = QMessageBox(QMessageBox.Icon.Warning, "Delete items",
-                          writes.confirm_delete_text(info.name, len(keys)),
-                          QMessageBox.StandardButton.NoButton, self)
-        box.setObjectName("confirmDeleteBox")
         listed = "\n".join(writes.key_text(key) for key in keys[:10])
         if len(keys) > 10:
             listed += f"\n… and {len(keys) - 10:,} more"
         if conn.needs_confirmation("batch_write_item"):
             listed = f"⚠ {conn.profile.name} is a production connection.\n\n{listed}"
-        box.setInformativeText(listed)
-        yes = box.addButton("Delete" if len(keys) == 1 else f"Delete {len(keys):,} items",
-                            QMessageBox.ButtonRole.DestructiveRole)
-        box.addButton(QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         grid_of = self._items_of
 
-        def answered(button: Any) -> None:
-            self.delete_box = None
-            if button is yes:
-                self.tasks.start(self._delete(conn, info, keys, grid_of), key="delete")
+        def forget(box: QMessageBox) -> None:
+            if self.delete_box is box:
+                self.delete_box = None
 
-        box.buttonClicked.connect(answered)
-        box.finished.connect(box.deleteLater)
-        self.delete_box = box
-        box.open()
+        self.delete_box, _yes = open_question(
+            self, "confirmDeleteBox", "Delete items",
+            writes.confirm_delete_text(info.name, len(keys)), listed,
+            "Delete" if len(keys) == 1 else f"Delete {len(keys):,} items",
+            lambda: self.tasks.start(self._delete(conn, info, keys, grid_of), key="delete"),
+            on_close=forget)
 
     async def _delete(self, conn: Connection, info: TableInfo, keys: list[dict],
                       grid_of: Any) -> None:
@@ -964,23 +960,18 @@ class MainWindow(QMainWindow):
     def _ask_to_quit(self, unsaved: list[ItemEditor]) -> None:
         """Quitting with unsaved edits: show them and ask first."""
         count = len(unsaved)
-        box = QMessageBox(QMessageBox.Icon.Warning, "Quit Dynascope",
-                          f"{count} item editor{'s have' if count > 1 else ' has'} changes "
-                          "that are not saved.", QMessageBox.StandardButton.Cancel, self)
-        box.setObjectName("quitUnsavedBox")
         listed = "\n".join(e.windowTitle() for e in unsaved[:5])
-        box.setInformativeText(f"{listed}\n\nQuit anyway and lose them, or cancel and save "
-                               "them first?")
-        discard = box.addButton("Discard and quit", QMessageBox.ButtonRole.DestructiveRole)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
 
-        def answered(button: Any) -> None:
-            self.quit_box = None
-            if button is discard:
-                self._quitting = True
-                self.close()
+        def quit_now() -> None:
+            self._quitting = True
+            self.close()
 
-        box.buttonClicked.connect(answered)
-        box.finished.connect(box.deleteLater)
-        self.quit_box = box
-        box.open()
+        def forget(box: QMessageBox) -> None:
+            if self.quit_box is box:
+                self.quit_box = None
+
+        self.quit_box, _yes = open_question(
+            self, "quitUnsavedBox", "Quit Dynascope",
+            f"{count} item editor{'s have' if count > 1 else ' has'} changes that are not "
+            "saved.", f"{listed}\n\nQuit anyway and lose them, or cancel and save them first?",
+            "Discard and quit", quit_now, on_close=forget)

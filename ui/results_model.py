@@ -189,15 +189,7 @@ class ResultsModel(QAbstractTableModel):
         """Add a batch of rows, and a column for each attribute not seen before."""
         if not items:
             return
-        known = self._column_of
-        new = [name for name in dict.fromkeys(chain.from_iterable(items)) if name not in known]
-        if new:
-            first = len(self._columns)
-            self.beginInsertColumns(QModelIndex(), first, first + len(new) - 1)
-            for name in new:
-                self._column_of[name] = len(self._columns)
-                self._columns.append(name)
-            self.endInsertColumns()
+        self._add_columns(dict.fromkeys(chain.from_iterable(items)))
         try:
             packed = [marshal.dumps(item, _MARSHAL_VERSION) for item in items]
         except ValueError:
@@ -206,6 +198,19 @@ class ResultsModel(QAbstractTableModel):
         self.beginInsertRows(QModelIndex(), first, first + len(packed) - 1)
         self._rows.extend(packed)
         self.endInsertRows()
+
+    def _add_columns(self, names: Iterable[str]) -> None:
+        """A column, at the end, for each of `names` the grid has none for yet."""
+        known = self._column_of
+        new = [name for name in names if name not in known]
+        if not new:
+            return
+        first = len(self._columns)
+        self.beginInsertColumns(QModelIndex(), first, first + len(new) - 1)
+        for name in new:
+            known[name] = len(self._columns)
+            self._columns.append(name)
+        self.endInsertColumns()
 
     def rows_of(self, keys: Iterable[Item]) -> list[int]:
         """The rows holding the items with these primary keys (numbers compared by
@@ -237,14 +242,7 @@ class ResultsModel(QAbstractTableModel):
 
     def replace_row(self, row: int, item: Item) -> None:
         """Show `item` in place of the row's item (after the editor saved it)."""
-        new = [name for name in item if name not in self._column_of]
-        if new:
-            first = len(self._columns)
-            self.beginInsertColumns(QModelIndex(), first, first + len(new) - 1)
-            for name in new:
-                self._column_of[name] = len(self._columns)
-                self._columns.append(name)
-            self.endInsertColumns()
+        self._add_columns(item)
         self._cache.pop(id(self._rows[row]), None)
         self._pending.pop(id(self._rows[row]), None)
         self._rows[row] = _pack(item)

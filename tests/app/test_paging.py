@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-import time
 from contextlib import aclosing
 
 import pytest
@@ -244,7 +243,7 @@ class _Hold:
     def __init__(self, rule, fail_at=0):
         self.rule = rule
         self.fail_at = fail_at
-        self.lock = threading.Lock()
+        self.lock = threading.Condition()
         self.per_segment: dict[int, int] = {}
         self.sent = 0
         self.release = threading.Event()
@@ -254,13 +253,13 @@ class _Hold:
         with self.lock:
             self.sent += 1
             nth = self.per_segment[segment] = self.per_segment.get(segment, 0) + 1
+            self.lock.notify_all()
         action = self.rule(segment, nth)
         if action == "hold":
             self.release.wait(10)
         elif action == "fail":
-            deadline = time.monotonic() + 10
-            while self.sent < self.fail_at and time.monotonic() < deadline:
-                time.sleep(0.002)
+            with self.lock:
+                self.lock.wait_for(lambda: self.sent >= self.fail_at, timeout=10)
             return response({"__type": "com.amazonaws.dynamodb.v20120810#ValidationException",
                              "message": "segment failed (injected)"}, status=400)
         return None

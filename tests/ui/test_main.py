@@ -58,7 +58,7 @@ def test_an_unexpected_error_is_logged_and_shown(qtbot, tmp_path, monkeypatch):
 # everything): no SDK, no pygments and no table pages before the window shows; then the
 # settings of `settle`, and the SDK loaded on a worker thread.
 _START = """
-import gc, sys, time
+import gc, sys
 import ui.main_window
 from ui.application import start
 
@@ -71,9 +71,7 @@ assert loaded("pygments") == [], loaded("pygments")
 assert not window._pages_built
 assert gc.get_freeze_count() > 0 and sys.getswitchinterval() == 0.001
 from app.connections import sdk_loaded
-deadline = time.monotonic() + 60
-while not sdk_loaded() and time.monotonic() < deadline:
-    time.sleep(0.05)
+window.sdk_loading.result(timeout=60)  # the import `settle` started on a worker thread
 assert sdk_loaded()
 frozen = gc.get_freeze_count()
 window.table_tabs  # the pages of the first table shown are made, and frozen too
