@@ -960,7 +960,7 @@ class MainWindow(QMainWindow):
     def _ask_to_quit(self, unsaved: list[ItemEditor]) -> None:
         """Quitting with unsaved edits: show them and ask first."""
         count = len(unsaved)
-        listed = "\n".join(e.windowTitle() for e in unsaved[:5])
+        listed = "\n".join(e.windowTitle().removesuffix(" — Dynascope") for e in unsaved[:5])
 
         def quit_now() -> None:
             self._quitting = True
